@@ -1,0 +1,130 @@
+"""Typed records passed between the pipeline stages.
+
+Offsets (``start``, ``end``, sentence spans, ``answer_start``/``answer_end``) are
+always character offsets into the *original* file of the corpus folder, so that
+``Path(corpus, source).read_text(encoding="utf-8")[start:end]`` is the excerpt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One file of the corpus with its catalog entry."""
+
+    source: str
+    title: str
+    text: str = field(repr=False)
+    publisher: str | None = None
+    author: str | None = None
+    origin: str = "seed"
+    added: str | None = None
+
+    @property
+    def doc_id(self) -> str:
+        return self.source.rsplit(".", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A sentence-aligned window of one paragraph; the unit of retrieval.
+
+    ``text`` is the cleaned form used for embedding and BM25 (line breaks and
+    in-word hyphenation joined); ``start``/``end`` and ``sentences`` point into
+    the original file.
+    """
+
+    source: str
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Span, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sentences"] = [list(span) for span in self.sentences]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Passage:
+        return cls(
+            source=str(data["source"]),
+            paragraph=int(data["paragraph"]),
+            start=int(data["start"]),
+            end=int(data["end"]),
+            text=str(data["text"]),
+            sentences=tuple((int(s), int(e)) for s, e in data["sentences"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Another place in the corpus that states the same fact."""
+
+    source: str
+    title: str
+    start: int
+    end: int
+    answer_start: int
+    answer_end: int
+    text: str
+    publisher: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Excerpt:
+    """A verbatim slice of one corpus file, with the answering sentence marked."""
+
+    text: str
+    source: str
+    title: str
+    start: int
+    end: int
+    answer_start: int
+    answer_end: int
+    score: float
+    confidence: str = "low"
+    publisher: str | None = None
+    paragraph: int = 0
+    also_in: tuple[Citation, ...] = ()
+
+    @property
+    def answer(self) -> str:
+        """The answering sentence, verbatim."""
+        return self.text[self.answer_start - self.start : self.answer_end - self.start]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["answer"] = self.answer
+        data["also_in"] = [asdict(c) for c in self.also_in]
+        return data
+
+
+@dataclass(slots=True)
+class Answer:
+    """What ``ask()`` returns: the excerpts, best first, or an abstention."""
+
+    question: str
+    excerpts: list[Excerpt]
+    no_answer: bool
+    confidence: str = "low"
+    language: str = "fr"
+    query: str = ""
+    elapsed_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "no_answer": self.no_answer,
+            "confidence": self.confidence,
+            "language": self.language,
+            "query": self.query,
+            "elapsed_ms": round(self.elapsed_ms, 2),
+            "excerpts": [e.to_dict() for e in self.excerpts],
+        }
