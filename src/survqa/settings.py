@@ -31,8 +31,18 @@ class Settings:
     fusion: str = "rrf"
     rrf_k: int = 60
     lexical_weight_foreign: float = 0.25
+    # second stage: sentence score weights
+    w_sentence: float = 1.0
+    w_context: float = 0.3
+    w_fused: float = 0.1
+    w_coverage: float = 0.3
+    w_coverage_foreign: float = 0.1
     # excerpt selection
-    excerpt_max_words: int = 80
+    excerpt_max_words: int = 60
+    # abstention and confidence (calibrated on the dev split)
+    abstain_below: float = 0.0
+    high_above: float = 1.0
+    medium_above: float = 0.5
 
     def index_config(self) -> dict[str, Any]:
         """The settings that an index depends on (stored in its manifest)."""

@@ -1,0 +1,57 @@
+"""survqa web app: a French chat with cited verbatim excerpts, plus the ``/ask`` API endpoint.
+
+    python app.py [--host 127.0.0.1] [--port 7860] [--corpus DIR] [--index DIR]
+
+Host and port also come from SURVQA_HOST / SURVQA_PORT; corpus and index from
+SURVQA_CORPUS / SURVQA_INDEX (or the defaults of ``survqa.Assistant``). It listens on
+127.0.0.1 unless told otherwise. The index is loaded once, here, before the server starts.
+See ``survqa.webui`` for the ``/ask`` endpoint (``gradio_client``).
+"""
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from survqa import Assistant  # noqa: E402
+from survqa.webui import build_app, launch_options  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent
+log = logging.getLogger("survqa.app")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default=os.environ.get("SURVQA_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("SURVQA_PORT", "7860")))
+    parser.add_argument("--corpus", type=Path, default=None, help="corpus folder")
+    parser.add_argument("--index", type=Path, default=None, help="index folder")
+    args, _ = parser.parse_known_args(argv)
+    return args
+
+
+def make_assistant(corpus: Path | None, index: Path | None) -> Assistant:
+    """Create the assistant and load its index now, not on the first request."""
+    assistant = Assistant(corpus_dir=corpus, index_dir=index)
+    load = getattr(assistant, "load", None)
+    if callable(load):
+        load()
+    else:
+        assistant.ask("caméras de surveillance", k=1)
+    return assistant
+
+
+args = parse_args()
+assistant = make_assistant(args.corpus, args.index)
+demo = build_app(assistant)
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    blocked = [ROOT / "index", ROOT / "seeds"]
+    blocked += [p for p in (args.corpus, args.index) if p is not None]
+    for name in ("SURVQA_CORPUS", "SURVQA_INDEX"):
+        if os.environ.get(name):
+            blocked.append(Path(os.environ[name]))
+    demo.launch(**launch_options(args.host, args.port, blocked))

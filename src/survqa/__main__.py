@@ -1,0 +1,7 @@
+"""`python -m survqa …` is the same as the `survqa` command."""
+
+import sys
+
+from survqa.cli import main
+
+sys.exit(main())

@@ -1,0 +1,172 @@
+"""The Assistant: loads (or builds) the index once, then answers questions with
+verbatim, cited excerpts. ``ask()`` uses one process-wide default Assistant.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Collection, Sequence
+from pathlib import Path
+
+from survqa import index as index_module
+from survqa.corpus import load_documents
+from survqa.embedding import Embedder, make_embedder
+from survqa.errors import IndexDamagedError, IndexMissingError
+from survqa.excerpts import ExcerptBuilder, group_corroborating
+from survqa.language import detect_language
+from survqa.question import check_history, check_k, check_question, resolve
+from survqa.records import Answer, Document
+from survqa.retrieval import Query, Retriever
+from survqa.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_corpus_dir() -> Path:
+    return Path(os.environ.get("SURVQA_CORPUS") or PROJECT_ROOT / "seeds")
+
+
+def default_index_dir() -> Path:
+    return Path(os.environ.get("SURVQA_INDEX") or PROJECT_ROOT / "index")
+
+
+class Assistant:
+    """Question answering over one corpus folder and its index folder; thread-safe."""
+
+    def __init__(
+        self,
+        corpus_dir: Path | str | None = None,
+        index_dir: Path | str | None = None,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.corpus_dir = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
+        self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
+        self.settings = settings or Settings()
+        self._embedder = embedder
+        self._lock = threading.Lock()
+        self._state: tuple[Retriever, ExcerptBuilder, dict[str, Document]] | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings.model)
+        return self._embedder
+
+    def load(self, *, rebuild: bool = False) -> None:
+        """Load the index, building it first when missing, stale or damaged."""
+        with self._lock:
+            if self._state is not None and not rebuild:
+                return
+            documents = load_documents(self.corpus_dir)
+            search_index = self._load_or_build(documents, rebuild)
+            by_source = {d.source: d for d in documents}
+            retriever = Retriever(search_index, by_source, self.settings)
+            builder = ExcerptBuilder(retriever, by_source, self.settings.excerpt_max_words)
+            self._state = (retriever, builder, by_source)
+
+    def _load_or_build(self, documents: list[Document], rebuild: bool) -> index_module.SearchIndex:
+        if not rebuild:
+            try:
+                loaded = index_module.load(self.index_dir, self.embedder)
+                if not index_module.is_stale(loaded.manifest, documents, self.settings):
+                    return loaded
+                logger.warning("index in %s is stale (corpus or settings changed): rebuilding", self.index_dir)
+            except IndexMissingError:
+                logger.warning("no index in %s: building it", self.index_dir)
+            except IndexDamagedError as exc:
+                logger.warning("%s — rebuilding from the corpus", exc)
+        index_module.build(documents, self.embedder, self.settings, self.index_dir)
+        return index_module.load(self.index_dir, self.embedder)
+
+    def _ready(self) -> tuple[Retriever, ExcerptBuilder, dict[str, Document]]:
+        if self._state is None:
+            self.load()
+        assert self._state is not None
+        return self._state
+
+    def documents(self) -> list[Document]:
+        """The documents of the corpus, in file-name order."""
+        return list(self._ready()[2].values())
+
+    def ask(
+        self,
+        question: str,
+        k: int = 5,
+        *,
+        history: Sequence[str] | None = None,
+        sources: Collection[str] | None = None,
+    ) -> Answer:
+        """Up to ``k`` verbatim excerpts answering ``question``, best first."""
+        started = time.perf_counter()
+        s = self.settings
+        text = check_question(question, s.max_query_chars)
+        k = check_k(k, s.max_k)
+        turns = check_history(history, s.max_query_chars)
+        retriever, builder, documents = self._ready()
+        allowed = self._check_sources(sources, documents)
+        searched = resolve(text, turns)
+        vector = self.embedder.embed_queries([searched])[0]
+        query = Query(searched, text, detect_language(text), vector)
+        hits = retriever.rank_sentences(query, retriever.candidates(query, allowed))
+        windows = builder.select(hits, k + 3)
+        top_score = windows[0].hit.score if windows else float("-inf")
+        no_answer = top_score < s.abstain_below
+        excerpts = [builder.excerpt(w, self._confidence(w.hit.score, no_answer)) for w in windows]
+        excerpts = group_corroborating(builder, windows, excerpts)[:k]
+        return Answer(
+            question=question,
+            excerpts=excerpts,
+            no_answer=no_answer,
+            confidence=excerpts[0].confidence if excerpts else "low",
+            language=query.language,
+            query=searched,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def _confidence(self, score: float, no_answer: bool) -> str:
+        if no_answer or score < self.settings.medium_above:
+            return "low"
+        return "high" if score >= self.settings.high_above else "medium"
+
+    @staticmethod
+    def _check_sources(
+        sources: Collection[str] | None, documents: dict[str, Document]
+    ) -> frozenset[str] | None:
+        if sources is None:
+            return None
+        if isinstance(sources, str) or not all(isinstance(s, str) for s in sources):
+            raise TypeError("sources must be a list of file names (str)")
+        unknown = sorted(set(sources) - set(documents))
+        if unknown:
+            raise ValueError(f"unknown document(s) {unknown}; known: {sorted(documents)}")
+        return frozenset(sources) if sources else None
+
+
+_default: Assistant | None = None
+_default_lock = threading.Lock()
+
+
+def default_assistant() -> Assistant:
+    """The process-wide Assistant over the default corpus and index folders."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Assistant()
+        return _default
+
+
+def ask(
+    question: str,
+    k: int = 5,
+    *,
+    history: Sequence[str] | None = None,
+    sources: Collection[str] | None = None,
+) -> Answer:
+    """Answer ``question`` from the default corpus: see :meth:`Assistant.ask`."""
+    return default_assistant().ask(question, k, history=history, sources=sources)

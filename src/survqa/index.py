@@ -1,0 +1,193 @@
+"""Build, save, load and check the search index folder (``index/``).
+
+Files, all plain: ``manifest.json`` (format, embedder, settings, corpus hash,
+checksums), ``passages.jsonl`` (row *i* = FAISS id *i* = BM25 doc *i*),
+``dense.faiss`` (passage vectors), ``sentences.npy`` (one vector per sentence,
+in passage order, loaded with ``allow_pickle=False``) and ``bm25/`` (bm25s).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from survqa import storage
+from survqa.chunking import chunk_documents
+from survqa.corpus import clean_span, corpus_hash
+from survqa.dense import DenseIndex, choose_kind
+from survqa.embedding import Embedder
+from survqa.errors import IndexDamagedError, IndexMismatchError, IndexMissingError
+from survqa.lexical import LexicalIndex
+from survqa.records import Document, Passage
+from survqa.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+BATCH = 16
+
+
+@dataclass(frozen=True, slots=True)
+class SearchIndex:
+    """Everything retrieval needs, loaded in memory."""
+
+    passages: list[Passage]
+    dense: DenseIndex
+    lexical: LexicalIndex
+    sentence_vectors: np.ndarray
+    sentence_passage: np.ndarray
+    manifest: dict[str, Any]
+
+    @property
+    def corpus_hash(self) -> str:
+        return str(self.manifest["corpus"]["hash"])
+
+
+def sentence_texts(passages: Sequence[Passage], documents: dict[str, Document]) -> list[str]:
+    """Cleaned text of every sentence, in passage order."""
+    return [
+        clean_span(documents[p.source].text[s:e]) for p in passages for s, e in p.sentences
+    ]
+
+
+def _embed(texts: list[str], embedder: Embedder, desc: str) -> np.ndarray:
+    chunks = [
+        embedder.embed_passages(texts[i : i + BATCH])
+        for i in tqdm(range(0, len(texts), BATCH), desc=desc, unit="batch", disable=None)
+    ]
+    if not chunks:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.concatenate(chunks).astype(np.float32)
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def build(
+    documents: Sequence[Document], embedder: Embedder, settings: Settings, target: Path
+) -> None:
+    """Chunk, embed and index ``documents``; replace ``target`` atomically."""
+    started = time.perf_counter()
+    passages = chunk_documents(documents, settings.passage_words)
+    by_source = {d.source: d for d in documents}
+    passage_vectors = _embed([p.text for p in passages], embedder, "embedding passages")
+    sentence_vectors = _embed(sentence_texts(passages, by_source), embedder, "embedding sentences")
+    kind = choose_kind(len(passages), settings.dense_index, settings.exact_threshold)
+    dense = DenseIndex.build(passage_vectors, kind)
+    lexical = LexicalIndex.build([p.text for p in passages])
+    with storage.build_lock(target), storage.atomic_folder(target) as tmp:
+        rows = "".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n" for p in passages)
+        (tmp / "passages.jsonl").write_text(rows, encoding="utf-8")
+        (tmp / "dense.faiss").write_bytes(dense.to_bytes())
+        (tmp / "sentences.npy").write_bytes(_npy_bytes(sentence_vectors))
+        lexical.save(tmp / "bm25")
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "embedder": {"name": embedder.name, "dim": embedder.dim},
+            "settings": settings.index_config(),
+            "dense": {"kind": kind, "count": dense.size},
+            "counts": {"passages": len(passages), "sentences": len(sentence_vectors)},
+            "corpus": _corpus_entry(documents),
+            "files": storage.checksums(tmp),
+        }
+        storage.write_json(tmp / storage.MANIFEST, manifest)
+    logger.info(
+        "built index of %d passages, %d sentences in %.1f s",
+        len(passages), len(sentence_vectors), time.perf_counter() - started,
+    )
+
+
+def _corpus_entry(documents: Sequence[Document]) -> dict[str, Any]:
+    return {
+        "hash": corpus_hash(documents),
+        "documents": [{"source": d.source, "chars": len(d.text)} for d in documents],
+    }
+
+
+def check_compatible(manifest: dict[str, Any], embedder: Embedder, folder: Path) -> None:
+    """Raise IndexMismatchError when the index was built by another format or model."""
+    how = f"rebuild it with `survqa index --rebuild` (index folder: {folder})"
+    found = manifest.get("format_version")
+    if found != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"index format {found!r}, this survqa reads format {FORMAT_VERSION}: {how}"
+        )
+    built_with = manifest.get("embedder", {})
+    if built_with.get("name") != embedder.name or built_with.get("dim") != embedder.dim:
+        raise IndexMismatchError(
+            f"index built with {built_with.get('name')!r} (dim {built_with.get('dim')}), "
+            f"but the model in use is {embedder.name!r} (dim {embedder.dim}): {how}"
+        )
+
+
+def is_stale(manifest: dict[str, Any], documents: Sequence[Document], settings: Settings) -> bool:
+    """True when a document or an index setting changed since the index was built."""
+    if manifest.get("settings") != settings.index_config():
+        return True
+    return bool(manifest.get("corpus", {}).get("hash") != corpus_hash(documents))
+
+
+def load(folder: Path, embedder: Embedder) -> SearchIndex:
+    """Load an index, verifying every file's checksum before it is parsed."""
+    storage.recover(folder)
+    try:
+        manifest = storage.read_manifest(folder)
+    except FileNotFoundError as exc:
+        raise IndexMissingError(f"no index in {folder}: build it with `survqa index`") from exc
+    check_compatible(manifest, embedder, folder)
+    try:
+        return _load_verified(folder, manifest)
+    except (ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise IndexDamagedError(f"{folder} cannot be read ({exc}): rebuild it") from exc
+
+
+def _load_verified(folder: Path, manifest: dict[str, Any]) -> SearchIndex:
+    text = storage.verified_bytes(folder, "passages.jsonl", manifest).decode("utf-8")
+    passages = [Passage.from_dict(json.loads(line)) for line in text.splitlines() if line]
+    kind = manifest["dense"]["kind"]
+    dense = DenseIndex.from_bytes(storage.verified_bytes(folder, "dense.faiss", manifest), kind)
+    raw = storage.verified_bytes(folder, "sentences.npy", manifest)
+    sentence_vectors = np.load(io.BytesIO(raw), allow_pickle=False)
+    for name in manifest["files"]:
+        if name.startswith("bm25/"):
+            storage.verified_bytes(folder, name, manifest)
+    lexical = LexicalIndex.load(folder / "bm25", len(passages))
+    owners = [row for row, p in enumerate(passages) for _ in p.sentences]
+    if dense.size != len(passages) or len(owners) != len(sentence_vectors):
+        raise IndexDamagedError(f"{folder}: row counts disagree between files; rebuild it")
+    return SearchIndex(
+        passages=passages,
+        dense=dense,
+        lexical=lexical,
+        sentence_vectors=sentence_vectors,
+        sentence_passage=np.asarray(owners, dtype=np.int64),
+        manifest=manifest,
+    )
+
+
+def check(folder: Path) -> list[str]:
+    """Problems found in an index folder (empty when healthy); reads no model."""
+    storage.recover(folder)
+    try:
+        manifest = storage.read_manifest(folder)
+    except FileNotFoundError:
+        return [f"no index in {folder}"]
+    except IndexDamagedError as exc:
+        return [str(exc)]
+    problems = [f"{name}: missing or checksum mismatch" for name in storage.verify_all(folder, manifest)]
+    if manifest.get("format_version") != FORMAT_VERSION:
+        problems.append(f"format {manifest.get('format_version')!r} != {FORMAT_VERSION}")
+    return problems

@@ -1,0 +1,76 @@
+"""Checking and normalising what the user typed, and resolving follow-ups."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from survqa.lexical import tokenize
+
+_SPACE = re.compile(r"\s+")
+_FOLLOW_UP_START = re.compile(
+    r"^(et|and|what about|how about|y|und|e|ou|or|mais|but|puis|then|also|aussi)\b",
+    re.IGNORECASE,
+)
+MAX_HISTORY = 20
+
+
+def _keep(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    # Cs: lone surrogates; Cc: control (NUL…); Cf: zero-width and bidi overrides
+    return category not in ("Cs", "Cc", "Cf", "Co", "Cn")
+
+
+def normalise(text: str, max_chars: int) -> str:
+    """NFC, invisible and control characters removed, spaces collapsed, length capped."""
+    text = text[: max_chars * 4]
+    text = "".join(ch if _keep(ch) else " " for ch in unicodedata.normalize("NFC", text))
+    return _SPACE.sub(" ", text).strip()[:max_chars].strip()
+
+
+def check_question(question: object, max_chars: int) -> str:
+    """The normalised question; TypeError / ValueError say what is wrong."""
+    if not isinstance(question, str):
+        raise TypeError(f"question must be a str, not {type(question).__name__}")
+    cleaned = normalise(question, max_chars)
+    if not any(ch.isalnum() for ch in cleaned):
+        raise ValueError("question is empty: type a question with at least one word")
+    return cleaned
+
+
+def check_k(k: object, max_k: int) -> int:
+    """k as an int in [1, max_k] (larger values are capped)."""
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise TypeError(f"k must be an int, not {type(k).__name__}")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    return min(k, max_k)
+
+
+def check_history(history: object, max_chars: int) -> list[str]:
+    """Previous user questions (oldest first) as clean strings; the last MAX_HISTORY kept."""
+    if history is None:
+        return []
+    if isinstance(history, str) or not isinstance(history, Sequence):
+        raise TypeError("history must be a list of previous questions (str)")
+    turns = list(history)[-MAX_HISTORY:]
+    if not all(isinstance(turn, str) for turn in turns):
+        raise TypeError("history must contain only str (the previous questions)")
+    cleaned = [normalise(turn, max_chars) for turn in turns]
+    return [turn for turn in cleaned if any(ch.isalnum() for ch in turn)]
+
+
+def is_follow_up(question: str) -> bool:
+    """An elliptical question ("Et à Berlin ?") that needs the previous one to make sense."""
+    if _FOLLOW_UP_START.match(question):
+        return len(tokenize(question)) <= 4
+    return len(tokenize(question)) <= 1
+
+
+def resolve(question: str, history: list[str]) -> str:
+    """The text to search: the question, preceded by the question it follows up."""
+    if not history or not is_follow_up(question):
+        return question
+    anchor = next((h for h in reversed(history) if not is_follow_up(h)), history[-1])
+    return f"{anchor} {question}"
