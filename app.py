@@ -15,8 +15,8 @@ from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from survqa import Assistant  # noqa: E402
-from survqa.webui import build_app, launch_options  # noqa: E402
+from survqa import Assistant
+from survqa.webui import build_app, launch_options
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("survqa.app")
@@ -49,6 +49,7 @@ demo = build_app(assistant)
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     blocked = [ROOT / "index", ROOT / "seeds"]
     blocked += [p for p in (args.corpus, args.index) if p is not None]
     for name in ("SURVQA_CORPUS", "SURVQA_INDEX"):

@@ -26,6 +26,7 @@ BOILERPLATE = [
     "►",
     "De notre correspondant",
     "Wikimedia",
+    "fournir leur niveau de",
 ]
 
 
@@ -122,7 +123,10 @@ def test_lowercase_after_period_does_not_split() -> None:
 
 
 def test_bullets_and_numbered_items() -> None:
-    text = "Sources\n  1. Paul Bischoff, « Titre », 2025.\n  2. Emily Baker, Forbes.\n  • Un point\n  • Deux"
+    text = (
+        "Sources\n  1. Paul Bischoff, « Titre », 2025.\n  2. Emily Baker, Forbes."
+        "\n  • Un point\n  • Deux"
+    )
     assert _sentences(text) == [
         "Sources",
         "1. Paul Bischoff, « Titre », 2025.",
@@ -133,7 +137,10 @@ def test_bullets_and_numbered_items() -> None:
 
 
 def test_line_breaks_inside_sentence() -> None:
-    text = "Vous recevez une notifi-\ncation sur votre \nsmartphone : votre crédit \n\nbaisse ! Depuis \nhier."
+    text = (
+        "Vous recevez une notifi-\ncation sur votre \nsmartphone : votre crédit \n\nbaisse !"
+        " Depuis \nhier."
+    )
     assert _sentences(text) == [
         "Vous recevez une notifi-\ncation sur votre \nsmartphone : votre crédit \n\nbaisse !",
         "Depuis \nhier.",
@@ -181,9 +188,9 @@ def test_long_sentence_is_its_own_passage() -> None:
 
 
 def test_passage_text_is_cleaned() -> None:
-    doc = _doc("Ant Finan-\ncial Services \nGroup est là.")
+    doc = _doc("La filiale Ant Finan-\ncial Services \nest là.")
     (passage,) = chunk_document(doc)
-    assert passage.text == "Ant Financial Services Group est là."
+    assert passage.text == "La filiale Ant Financial Services est là."
     assert doc.text[passage.start : passage.end] == doc.text
 
 

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from survqa.corpus import (
     CATALOG_NAME,
@@ -44,7 +46,8 @@ BOILERPLATE = [
     "► Pour en savoir plus",
     "Pour en savoir plus",
     "De notre correspondant",
-    "leur niveau de « crédit social individuel »",
+    "fournir leur niveau de",
+    "Un vaste dispositif de surveillance, des incitations et des évaluations",
 ]
 
 
@@ -236,6 +239,20 @@ def test_clean_offsets_round_trip() -> None:
     assert text[a:b] == "notifi-\ncation"
     assert cleaned.to_original(0, 0) == (1, 1)
     assert cleaned.to_original(len(cleaned.text), len(cleaned.text)) == (len(text) - 1,) * 2
+
+
+@given(st.text(alphabet="ab -\n\t\u00a0éÉ.", max_size=60))
+def test_clean_offsets_property(text: str) -> None:
+    cleaned = clean(text)
+    assert len(cleaned.offsets) == len(cleaned.text)
+    assert all(a < b for a, b in zip(cleaned.offsets, cleaned.offsets[1:], strict=False))
+    for char, offset in zip(cleaned.text, cleaned.offsets, strict=True):
+        assert text[offset] == char or (char == " " and text[offset].isspace())
+    assert cleaned.text == cleaned.text.strip() and "  " not in cleaned.text
+    assert clean_span(text) == cleaned.text
+    if cleaned.text:
+        a, b = cleaned.to_original(0, len(cleaned.text))
+        assert clean_span(text[a:b]) == cleaned.text
 
 
 def test_clean_on_seeds_maps_back(seeds: list[Document]) -> None:

@@ -38,7 +38,10 @@ HOSTILE = [
     "# titre\n* liste _em_ `code` ~~barré~~ | a | b |",
     "<a href='http://example.org'>x</a> &amp; www.example.org http://127.0.0.1:9/",
 ]
-OUR_TAGS = re.compile(r"</?(div|p|b|i|span|mark|blockquote|ul|li|table|thead|tbody|tr|th|td|code)( class=\"[a-z -]+\")?>")
+OUR_TAGS = re.compile(
+    r"</?(div|p|b|i|span|mark|blockquote|ul|li|table|thead|tbody|tr|th|td|code)"
+    r"( class=\"[a-z -]+\")?>"
+)
 LIVE = re.compile(r"[<>\[\]()!*_`$\\#~|&\"']")
 
 
@@ -145,12 +148,14 @@ def test_no_answer_says_so_and_marks_closest_excerpts_low() -> None:
 
 
 def test_english_answer_gets_english_labels() -> None:
-    reply = render_answer(Answer(question="q", excerpts=[excerpt()], no_answer=False, language="en", confidence="high"))
+    answer = Answer("q", [excerpt()], no_answer=False, confidence="high", language="en")
+    reply = render_answer(answer)
     assert "high confidence" in reply and "characters" in reply
 
 
 def test_also_in_lists_the_corroborating_documents() -> None:
-    cit = Citation("002_b.txt", "Titre B", 50, 78, 57, 72, "Avant. Paris : 56 000. Après", "Le Monde")
+    text = "Avant. Paris : 56 000. Après"
+    cit = Citation("002_b.txt", "Titre B", 50, 78, 57, 72, text, "Le Monde")
     card = render_excerpt(1, excerpt(also_in=(cit,)))
     shown = html.unescape(card)
     assert "Aussi dans" in card
@@ -181,7 +186,7 @@ def test_huge_paste_is_truncated_with_a_notice() -> None:
 
 def test_value_error_gives_a_polite_french_message() -> None:
     chat, _ = respond(FakeAssistant(ValueError("secret detail")), "???", [])
-    assert html.unescape(chat[1]["content"]) == f"<p>{BAD_QUESTION}</p>"
+    assert html.unescape(chat[1]["content"]) == f'<p class="sq-reply">{BAD_QUESTION}</p>'
     assert "secret" not in chat[1]["content"]
 
 
@@ -249,3 +254,18 @@ def test_build_app_config_and_api_endpoint() -> None:
         assert data["no_answer"] is False
     finally:
         demo.close()
+
+
+def test_history_survives_the_chatbot_round_trip() -> None:
+    import gradio as gr
+
+    question = "Et à <b>Berlin</b> [x](y) & $z$ ?"
+    chat, _ = respond(FakeAssistant(), question, [])
+    chatbot = gr.Chatbot()
+    back = chatbot.preprocess(chatbot.postprocess(chat))
+    assert previous_questions(back) == [question]
+
+
+def test_highlight_keeps_the_space_before_the_sentence() -> None:
+    text = "Intro.\nParis compte 56 000 caméras."
+    assert highlighted(text, 0, 6, len(text)) == "Intro. <mark>Paris compte 56 000 caméras.</mark>"

@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from survqa.corpus import clean_span
 from survqa.records import Citation, Document, Excerpt
 from survqa.retrieval import Retriever, SentenceHit
 
@@ -40,20 +39,17 @@ class ExcerptBuilder:
         start, end = self.retriever.sentence_spans[sentence]
         return self.documents[source].text[start:end]
 
-    def _words(self, sentence: int) -> int:
-        return len(clean_span(self._text(sentence)).split())
-
     def window(self, hit: SentenceHit) -> Window:
         """The sentence, then neighbours before and after while under max_words."""
         first = last = hit.sentence
-        words = self._words(hit.sentence)
+        words = self.retriever.sentence_words[hit.sentence]
         grew = True
         while grew:
             grew = False
             for candidate in (first - 1, last + 1):
                 if candidate not in self.retriever.neighbours(first) + self.retriever.neighbours(last):
                     continue
-                extra = self._words(candidate)
+                extra = self.retriever.sentence_words[candidate]
                 if words + extra <= self.max_words:
                     first, last, words, grew = min(first, candidate), max(last, candidate), words + extra, True
         return Window(hit, first, last)

@@ -17,10 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from survqa import fusion
+from survqa.corpus import clean_span
 from survqa.index import SearchIndex
 from survqa.lexical import tokenize
 from survqa.records import Document
 from survqa.settings import Settings
+
+
+HEADING_WORDS = 20
+SENTENCE_ENDS = (".", "!", "?", "…", "»", '"', "”", ")")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +63,13 @@ class Retriever:
         para_key = [(index.passages[row].source, index.passages[row].paragraph) for row in owners]
         self.paragraph_key = para_key
         texts = [documents[index.passages[row].source].text for row in owners.tolist()]
-        self.sentence_terms = [
-            frozenset(tokenize(text[s:e])) for text, (s, e) in zip(texts, spans, strict=True)
+        raw = [text[s:e] for text, (s, e) in zip(texts, spans, strict=True)]
+        self.sentence_terms = [frozenset(tokenize(sentence)) for sentence in raw]
+        self.sentence_words = [len(clean_span(sentence).split()) for sentence in raw]
+        self.is_heading = [
+            not self.neighbours(j) and self.sentence_words[j] <= HEADING_WORDS
+            and not sentence.rstrip().endswith(SENTENCE_ENDS)
+            for j, sentence in enumerate(raw)
         ]
         frequency = Counter(term for terms in self.sentence_terms for term in terms)
         total = max(len(self.sentence_terms), 1)
@@ -133,6 +143,7 @@ class Retriever:
                 + s.w_context * max(near, default=cosine - 0.05)
                 + s.w_fused * fused
                 + (s.w_coverage_foreign if foreign else s.w_coverage) * coverage
+                - (s.heading_penalty if self.is_heading[j] else 0.0)
             )
             hits.append(SentenceHit(j, row, score, cosine, coverage, fused))
         hits.sort(key=lambda h: (-h.score, h.sentence))

@@ -37,6 +37,7 @@ class Settings:
     w_fused: float = 0.1
     w_coverage: float = 0.3
     w_coverage_foreign: float = 0.1
+    heading_penalty: float = 0.15
     # excerpt selection
     excerpt_max_words: int = 60
     # abstention and confidence (calibrated on the dev split)

@@ -36,7 +36,6 @@ from survqa.corpus import clean_span
 from survqa.records import Answer, Citation, Document, Excerpt
 from survqa.settings import Settings
 
-
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = Settings().max_query_chars
@@ -55,6 +54,7 @@ CSS = """
 .sq-text {margin: 6px 0; padding-left: 8px; border-left: 3px solid var(--color-accent);}
 .sq-text mark {background: #ffe65c; color: #111; padding: 0 2px; border-radius: 2px;}
 .sq-also {font-size: 0.85em;} .sq-none {font-weight: 600;}
+.sq-docs {padding-left: 1em;} .sq-docs li {margin-bottom: 6px;}
 """
 
 _UI: dict[str, dict[str, str]] = {
@@ -115,7 +115,8 @@ def highlighted(text: str, start: int, answer_start: int, answer_end: int) -> st
     before, answer, after = (_display(p) for p in (text[:a], text[a:b], text[b:]))
     if not answer.strip():
         return escape(clean_span(text))
-    mark = f"<mark>{escape(answer.strip())}</mark>"
+    lead, trail = (" " if answer[:1] == " " else ""), (" " if answer[-1:] == " " else "")
+    mark = f"{lead}<mark>{escape(answer.strip())}</mark>{trail}"
     return re.sub(r" {2,}", " ", f"{escape(before)}{mark}{escape(after)}").strip()
 
 
@@ -165,20 +166,18 @@ def render_answer(answer: Answer, notice: str = "") -> str:
         render_excerpt(i, ex, answer.language, low=answer.no_answer)
         for i, ex in enumerate(answer.excerpts, 1)
     ]
-    return "<div>" + "".join(parts) + "</div>"
+    return '<div class="sq-reply">' + "".join(parts) + "</div>"
 
 
 def render_documents(documents: Sequence[Document]) -> str:
-    """The corpus panel: an escaped HTML table of titles, publishers and file names."""
-    rows = "".join(
-        f"<tr><td>{escape(d.title)}</td><td>{escape(d.publisher or d.author or '—')}</td>"
-        f"<td><code>{escape(d.source)}</code></td></tr>"
+    """The corpus panel: escaped titles, publishers (or authors) and file names."""
+    items = "".join(
+        f"<li><b>{escape(d.title)}</b><div class=\"sq-src\">"
+        f"{''.join(escape(p) + ' · ' for p in (d.publisher or d.author,) if p)}"
+        f"<code>{escape(d.source)}</code></div></li>"
         for d in documents
     )
-    return (
-        "<table><thead><tr><th>Titre</th><th>Éditeur / auteur</th><th>Fichier</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
-    )
+    return f'<ul class="sq-docs">{items}</ul>'
 
 
 def _text_of(content: Any) -> str:
@@ -214,10 +213,10 @@ def respond(
         reply = render_answer(answer, notice)
     except (ValueError, TypeError) as exc:
         log.info("refused question: %s", exc)
-        reply = "<p>" + escape(" ".join(filter(None, [notice, BAD_QUESTION]))) + "</p>"
+        reply = f'<p class="sq-reply">{escape(" ".join(filter(None, [notice, BAD_QUESTION])))}</p>'
     except Exception:
         log.exception("survqa failed on a question")
-        reply = f"<p>{escape(INTERNAL_ERROR)}</p>"
+        reply = f'<p class="sq-reply">{escape(INTERNAL_ERROR)}</p>'
     chat.append({"role": "user", "content": escape(question)})
     chat.append({"role": "assistant", "content": reply})
     return chat, ""
@@ -269,7 +268,7 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
                 )
                 box = gr.Textbox(
                     placeholder="Posez une question (français ou anglais)…", show_label=False,
-                    max_length=MAX_QUESTION_CHARS, submit_btn="Demander", elem_id="sq-question",
+                    max_length=MAX_QUESTION_CHARS + 1, submit_btn="Demander", elem_id="sq-question",
                 )
                 gr.Examples(EXAMPLES, inputs=[box], label="Exemples de questions")
             with gr.Column(scale=1):
