@@ -124,3 +124,14 @@ def test_thread_safe(assistant: Assistant) -> None:
     for t in threads:
         t.join()
     assert not errors
+
+
+def test_changed_corpus_re_embeds_only_new_text(assistant: Assistant, fake_embedder) -> None:
+    assistant.ask("Huawei ?")
+    (assistant.corpus_dir / "c.txt").write_text("Un nouveau document. Il parle de Lyon.\n", encoding="utf-8")
+    before = fake_embedder.texts
+    fresh = Assistant(assistant.corpus_dir, assistant.index_dir, embedder=fake_embedder)
+    answer = fresh.ask("Lyon ?")
+    # one passage + two sentences of the new document, plus the question
+    assert fake_embedder.texts - before == 4
+    assert answer.excerpts[0].source == "c.txt"

@@ -11,7 +11,10 @@ import time
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from survqa import index as index_module
+from survqa import storage
 from survqa.corpus import load_documents
 from survqa.embedding import Embedder, make_embedder
 from survqa.errors import IndexDamagedError, IndexMissingError
@@ -71,18 +74,32 @@ class Assistant:
             self._state = (retriever, builder, by_source)
 
     def _load_or_build(self, documents: list[Document], rebuild: bool) -> index_module.SearchIndex:
+        known: dict[str, np.ndarray] = {}
         if not rebuild:
             try:
                 loaded = index_module.load(self.index_dir, self.embedder)
                 if not index_module.is_stale(loaded.manifest, documents, self.settings):
                     return loaded
-                logger.warning("index in %s is stale (corpus or settings changed): rebuilding", self.index_dir)
+                logger.warning("index in %s is stale (corpus or settings changed): updating", self.index_dir)
+                previous = self._previous_documents(loaded, documents)
+                known = index_module.known_vectors(loaded, previous)
             except IndexMissingError:
                 logger.warning("no index in %s: building it", self.index_dir)
             except IndexDamagedError as exc:
                 logger.warning("%s — rebuilding from the corpus", exc)
-        index_module.build(documents, self.embedder, self.settings, self.index_dir)
+        index_module.build(documents, self.embedder, self.settings, self.index_dir, known)
         return index_module.load(self.index_dir, self.embedder)
+
+    @staticmethod
+    def _previous_documents(
+        loaded: index_module.SearchIndex, documents: list[Document]
+    ) -> dict[str, Document]:
+        """Current documents unchanged since the index was built (their sentence spans hold)."""
+        hashes = {d["source"]: d.get("sha256") for d in loaded.manifest["corpus"]["documents"]}
+        return {
+            d.source: d for d in documents
+            if hashes.get(d.source) == storage.sha256_bytes(d.text.encode())
+        }
 
     def _ready(self) -> tuple[Retriever, ExcerptBuilder, dict[str, Document]]:
         if self._state is None:

@@ -75,6 +75,10 @@ class DenseIndex:
         keep = ids[0] >= 0
         return DenseHits(ids[0][keep].astype(np.int64), scores[0][keep])
 
+    def vector(self, row: int) -> np.ndarray:
+        """The stored vector of one row (exact for flat and HNSW-flat storage)."""
+        return np.asarray(self._index.reconstruct(int(row)), dtype=np.float32)
+
     def to_bytes(self) -> bytes:
         return faiss.serialize_index(self._index).tobytes()
 

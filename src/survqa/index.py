@@ -59,14 +59,34 @@ def sentence_texts(passages: Sequence[Passage], documents: dict[str, Document]) 
     ]
 
 
-def _embed(texts: list[str], embedder: Embedder, desc: str) -> np.ndarray:
-    chunks = [
-        embedder.embed_passages(texts[i : i + BATCH])
-        for i in tqdm(range(0, len(texts), BATCH), desc=desc, unit="batch", disable=None)
-    ]
-    if not chunks:
+def _embed(
+    texts: list[str], embedder: Embedder, desc: str, known: dict[str, np.ndarray] | None = None
+) -> np.ndarray:
+    """Vectors of ``texts``; those already in ``known`` (text → vector) are not re-embedded."""
+    known = dict(known or {})
+    missing = list(dict.fromkeys(t for t in texts if t not in known))
+    for i in tqdm(range(0, len(missing), BATCH), desc=desc, unit="batch", disable=None):
+        batch = missing[i : i + BATCH]
+        known.update(zip(batch, embedder.embed_passages(batch), strict=True))
+    if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    return np.concatenate(chunks).astype(np.float32)
+    return np.stack([known[t] for t in texts]).astype(np.float32)
+
+
+def known_vectors(previous: SearchIndex | None, documents: dict[str, Document]) -> dict[str, np.ndarray]:
+    """Text → vector of every passage of a previous index of the same model, and of the
+    sentences of ``documents`` (those unchanged since that index was built)."""
+    if previous is None:
+        return {}
+    known: dict[str, np.ndarray] = {}
+    for row, passage in enumerate(previous.passages):
+        known[passage.text] = previous.dense.vector(row)
+        document = documents.get(passage.source)
+        if document is not None:  # unchanged document: its sentence spans still hold
+            first = int(np.searchsorted(previous.sentence_passage, row))
+            for offset, (start, end) in enumerate(passage.sentences):
+                known[clean_span(document.text[start:end])] = previous.sentence_vectors[first + offset]
+    return known
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:
@@ -76,14 +96,23 @@ def _npy_bytes(array: np.ndarray) -> bytes:
 
 
 def build(
-    documents: Sequence[Document], embedder: Embedder, settings: Settings, target: Path
+    documents: Sequence[Document],
+    embedder: Embedder,
+    settings: Settings,
+    target: Path,
+    known: dict[str, np.ndarray] | None = None,
 ) -> None:
-    """Chunk, embed and index ``documents``; replace ``target`` atomically."""
+    """Chunk, embed and index ``documents``; replace ``target`` atomically.
+
+    ``known`` maps texts to vectors from a previous build with the same model
+    (see :func:`known_vectors`): only new or changed text is embedded.
+    """
     started = time.perf_counter()
     passages = chunk_documents(documents, settings.passage_words)
     by_source = {d.source: d for d in documents}
-    passage_vectors = _embed([p.text for p in passages], embedder, "embedding passages")
-    sentence_vectors = _embed(sentence_texts(passages, by_source), embedder, "embedding sentences")
+    passage_vectors = _embed([p.text for p in passages], embedder, "embedding passages", known)
+    sentences = sentence_texts(passages, by_source)
+    sentence_vectors = _embed(sentences, embedder, "embedding sentences", known)
     kind = choose_kind(len(passages), settings.dense_index, settings.exact_threshold)
     dense = DenseIndex.build(passage_vectors, kind)
     lexical = LexicalIndex.build([p.text for p in passages])
@@ -113,7 +142,10 @@ def build(
 def _corpus_entry(documents: Sequence[Document]) -> dict[str, Any]:
     return {
         "hash": corpus_hash(documents),
-        "documents": [{"source": d.source, "chars": len(d.text)} for d in documents],
+        "documents": [
+            {"source": d.source, "chars": len(d.text), "sha256": storage.sha256_bytes(d.text.encode())}
+            for d in documents
+        ],
     }
 
 
