@@ -1,29 +1,36 @@
-"""Grid search of the second-stage weights on the DEV split only.
+"""Fit the second-stage weights and the abstention model on the DEV split only.
 
     python benchmarks/tune.py [--index DIR]
 
-Prints the best settings by (hit@1 + sentence accuracy) and the score
-distributions used to calibrate abstention. Query vectors are cached, so each
-configuration costs only the retrieval itself.
+1. Sentence ranking: a listwise (softmax) linear model over retrieval.FEATURES,
+   a sentence being positive when it comes from a gold source and contains a
+   gold answer string.
+2. Abstention: a logistic model over confidence.ABSTENTION_FEATURES of the best
+   sentence (answerable vs out-of-corpus questions), then thresholds.
+Prints the Settings values to paste into settings.py and the dev metrics.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from survqa import Assistant, Settings
+from survqa.confidence import abstention_features
 from survqa.embedding import Embedder, make_embedder
-from survqa.evaluation import load_gold, run, summarise
+from survqa.evaluation import contains_answer, load_gold, run, summarise
+from survqa.language import detect_language
+from survqa.question import resolve
+from survqa.retrieval import FEATURES, Query
 
 
 class CachedEmbedder:
-    """Memoises query vectors so a grid search re-embeds nothing."""
+    """Memoises query vectors so repeated runs re-embed nothing."""
 
     def __init__(self, inner: Embedder) -> None:
         self.inner, self.name, self.dim = inner, inner.name, inner.dim
@@ -39,14 +46,49 @@ class CachedEmbedder:
         return self.inner.embed_passages(texts)
 
 
-GRID = {
-    "w_context": [0.0, 0.2, 0.4],
-    "w_fused": [0.0, 0.1, 0.2, 0.4],
-    "w_coverage": [0.1, 0.2, 0.3, 0.5],
-    "w_coverage_foreign": [0.0, 0.1, 0.2],
-    "lexical_weight_foreign": [0.25, 0.5],
-    "fusion": ["rrf", "weighted"],
-}
+def question_data(assistant: Assistant, item: dict[str, Any]) -> tuple[Query, np.ndarray, np.ndarray, list[Any]]:
+    retriever, _, documents = assistant._ready()
+    text = item["question"]
+    searched = resolve(text, [])
+    query = Query(searched, text, detect_language(text), assistant.embedder.embed_queries([searched])[0])
+    found = retriever.candidates(query, None)
+    rows, matrix = retriever.features(query, found)
+    table = retriever.sentences
+    labels = np.array([
+        item["in_corpus"]
+        and documents[retriever.index.passages[table.owners[j]].source].source in item["sources"]
+        and contains_answer(
+            documents[retriever.index.passages[table.owners[j]].source].text[slice(*table.spans[j])],
+            item["answers"],
+        )
+        for j in rows.tolist()
+    ], dtype=bool)
+    return query, rows, matrix, labels
+
+
+def fit_ranking(data: list[tuple[np.ndarray, np.ndarray]], start: np.ndarray, l2: float = 0.01) -> np.ndarray:
+    """Gradient descent on the mean softmax cross-entropy of the positive sentences."""
+    weights = start.astype(np.float64).copy()
+    for _ in range(3000):
+        grad = l2 * weights
+        grad[0] = 0.0
+        for matrix, labels in data:
+            scores = matrix @ weights * 8.0
+            p = np.exp(scores - scores.max())
+            p /= p.sum()
+            target = labels / labels.sum()
+            grad += 8.0 * matrix.T @ (p - target) / len(data)
+        weights -= 0.05 * grad
+    return weights
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.01) -> np.ndarray:
+    weights = np.zeros(x.shape[1])
+    balance = np.where(y, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9))
+    for _ in range(20000):
+        p = 1 / (1 + np.exp(-(x @ weights)))
+        weights -= 0.05 * (x.T @ ((p - y) * balance) / len(y) + l2 * weights)
+    return weights
 
 
 def main() -> int:
@@ -55,23 +97,36 @@ def main() -> int:
     args = parser.parse_args()
     dev = [g for g in load_gold() if g["split"] == "dev"]
     embedder = CachedEmbedder(make_embedder())
-    results = []
-    keys = list(GRID)
-    for values in itertools.product(*(GRID[k] for k in keys)):
-        settings = Settings(**dict(zip(keys, values, strict=True)))
-        assistant = Assistant(index_dir=args.index, settings=settings, embedder=embedder)
-        report = summarise(run(assistant, dev))
-        results.append((report["hit@1"] + report["sentence_accuracy"], report["hit@1"],
-                        report["sentence_accuracy"], report["mrr@10"], dict(zip(keys, values, strict=True))))
-    results.sort(key=lambda r: r[:4], reverse=True)
-    for objective, hit1, sentence, mrr, config in results[:10]:
-        print(f"{objective:.3f} hit@1 {hit1:.3f} sentence {sentence:.3f} mrr {mrr:.3f} {config}")
-    best = Settings(**results[0][4])
-    rows = run(Assistant(index_dir=args.index, settings=best, embedder=embedder), dev)
-    inside = sorted(r["score"] for r in rows if r["in_corpus"])
-    outside = sorted(r["score"] for r in rows if not r["in_corpus"])
-    print("in-corpus top scores (lowest 10):", [round(s, 3) for s in inside[:10]])
-    print("out-of-corpus top scores:", [round(s, 3) for s in outside])
+    base = Assistant(index_dir=args.index, embedder=embedder)
+    prepared = [(item, *question_data(base, item)) for item in dev]
+    ranking = [(m, lab) for item, _, _, m, lab in prepared if item["in_corpus"] and lab.any()]
+    print(f"{len(ranking)} dev questions with a positive sentence among the candidates")
+    weights = fit_ranking(ranking, np.asarray(Settings().sentence_weights))
+    print("sentence_weights =", tuple(round(float(w), 3) for w in weights))
+    for name, w in zip(FEATURES, weights, strict=True):
+        print(f"  {name:<18}{w:+.3f}")
+    settings = Settings(sentence_weights=tuple(round(float(w), 3) for w in weights))
+    tuned = Assistant(index_dir=args.index, settings=settings, embedder=embedder)
+    retriever = tuned._ready()[0]
+    x, y = [], []
+    for item, query, *_ in prepared:
+        hits = retriever.rank_sentences(query, retriever.candidates(query, None))
+        x.append(abstention_features(query, hits, retriever.sentences))
+        y.append(item["in_corpus"])
+    logistic = fit_logistic(np.array(x), np.array(y, dtype=float))
+    print("abstention_weights =", tuple(round(float(w), 3) for w in logistic))
+    probabilities = 1 / (1 + np.exp(-(np.array(x) @ logistic)))
+    inside = sorted(p for p, inc in zip(probabilities, y, strict=True) if inc)
+    outside = sorted(p for p, inc in zip(probabilities, y, strict=True) if not inc)
+    print("answerable, lowest probabilities:", [round(float(p), 3) for p in inside[:8]])
+    print("out of corpus, probabilities:", [round(float(p), 3) for p in outside])
+    final = Settings(
+        sentence_weights=settings.sentence_weights,
+        abstention_weights=tuple(round(float(w), 3) for w in logistic),
+    )
+    report = summarise(run(Assistant(index_dir=args.index, settings=final, embedder=embedder), dev))
+    print({k: round(v, 3) for k, v in report.items() if isinstance(v, float)})
+    print("misses:", report["misses"], "wrong abstentions:", report["wrong_abstentions"])
     return 0
 
 

@@ -22,7 +22,8 @@ from survqa.excerpts import ExcerptBuilder, group_corroborating
 from survqa.language import detect_language
 from survqa.question import check_history, check_k, check_question, resolve
 from survqa.records import Answer, Document
-from survqa.retrieval import Query, Retriever
+from survqa.confidence import abstention_features, answer_probability
+from survqa.retrieval import Query, Retriever, SentenceHit
 from survqa.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -132,9 +133,11 @@ class Assistant:
         query = Query(searched, text, detect_language(text), vector)
         hits = retriever.rank_sentences(query, retriever.candidates(query, allowed))
         windows = builder.select(hits, k + 3)
-        top_score = windows[0].hit.score if windows else float("-inf")
-        no_answer = top_score < s.abstain_below
-        excerpts = [builder.excerpt(w, self._confidence(w.hit.score, no_answer)) for w in windows]
+        chances = [self._probability(query, hits, retriever, w.hit) for w in windows]
+        no_answer = not chances or chances[0] < s.abstain_below
+        excerpts = [
+            builder.excerpt(w, self._confidence(p, no_answer)) for w, p in zip(windows, chances, strict=True)
+        ]
         excerpts = group_corroborating(builder, windows, excerpts)[:k]
         return Answer(
             question=question,
@@ -146,10 +149,18 @@ class Assistant:
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
 
-    def _confidence(self, score: float, no_answer: bool) -> str:
-        if no_answer or score < self.settings.medium_above:
+    def _probability(
+        self, query: Query, hits: list[SentenceHit], retriever: Retriever, hit: SentenceHit
+    ) -> float:
+        """Probability that ``hit`` answers, compared with the hits ranked below it."""
+        below = [h for h in hits if h.score < hit.score]
+        features = abstention_features(query, [hit, *below], retriever.sentences)
+        return answer_probability(features, self.settings.abstention_weights)
+
+    def _confidence(self, probability: float, no_answer: bool) -> str:
+        if no_answer or probability < self.settings.medium_above:
             return "low"
-        return "high" if score >= self.settings.high_above else "medium"
+        return "high" if probability >= self.settings.high_above else "medium"
 
     @staticmethod
     def _check_sources(

@@ -31,31 +31,32 @@ class ExcerptBuilder:
 
     def __init__(self, retriever: Retriever, documents: dict[str, Document], max_words: int):
         self.retriever = retriever
+        self.table = retriever.sentences
         self.documents = documents
         self.max_words = max_words
 
     def _text(self, sentence: int) -> str:
         source = self.retriever.index.passages[self.retriever.index.sentence_passage[sentence]].source
-        start, end = self.retriever.sentence_spans[sentence]
+        start, end = self.table.spans[sentence]
         return self.documents[source].text[start:end]
 
     def window(self, hit: SentenceHit) -> Window:
         """The sentence, then neighbours before and after while under max_words."""
         first = last = hit.sentence
-        words = self.retriever.sentence_words[hit.sentence]
+        words = self.table.words[hit.sentence]
         grew = True
         while grew:
             grew = False
             for candidate in (first - 1, last + 1):
-                if candidate not in self.retriever.neighbours(first) + self.retriever.neighbours(last):
+                if candidate not in self.table.neighbours(first) + self.table.neighbours(last):
                     continue
-                extra = self.retriever.sentence_words[candidate]
+                extra = self.table.words[candidate]
                 if words + extra <= self.max_words:
                     first, last, words, grew = min(first, candidate), max(last, candidate), words + extra, True
         return Window(hit, first, last)
 
     def _overlapping(self, windows: list[Window], new: Window) -> Window | None:
-        key = self.retriever.paragraph_key
+        key = self.table.paragraph_key
         for window in windows:
             same = key[window.first] == key[new.first]
             if same and new.first <= window.last + 1 and window.first <= new.last + 1:
@@ -81,9 +82,9 @@ class ExcerptBuilder:
         index = self.retriever.index
         passage = index.passages[int(index.sentence_passage[window.hit.sentence])]
         document = self.documents[passage.source]
-        start = self.retriever.sentence_spans[window.first][0]
-        end = self.retriever.sentence_spans[window.last][1]
-        answer_start, answer_end = self.retriever.sentence_spans[window.hit.sentence]
+        start = self.table.spans[window.first][0]
+        end = self.table.spans[window.last][1]
+        answer_start, answer_end = self.table.spans[window.hit.sentence]
         return Excerpt(
             text=document.text[start:end],
             source=document.source,
@@ -104,7 +105,7 @@ class ExcerptBuilder:
         cosine = float(np.dot(vectors[a.sentence], vectors[b.sentence]))
         numbers_a = _numbers(self._text(a.sentence))
         numbers_b = _numbers(self._text(b.sentence))
-        shared_terms = self.retriever.sentence_terms[a.sentence] & self.retriever.sentence_terms[b.sentence]
+        shared_terms = self.table.terms[a.sentence] & self.table.terms[b.sentence]
         return bool(numbers_a & numbers_b) and len(shared_terms) >= 3 and cosine >= CORROBORATE_COSINE
 
 

@@ -1,31 +1,32 @@
 """Hybrid retrieval: dense + BM25 candidates, fused, then every sentence of the
-candidate passages scored to find the one that answers.
+candidate passages scored as a possible answer.
 
-Sentence score = weighted sum of its own cosine to the question, the best
-cosine of its neighbours, the fused score of its passage, and how much of the
-question's content (IDF-weighted stems, numbers and names) it and its
-neighbours cover. Weights are Settings fields tuned on the dev split.
+A sentence's score is a linear model over named features (its cosine to the
+question, its neighbours' and its passage's, the fused and BM25 scores of its
+passage, how much of the question's content it covers, whether it holds the
+kind of answer asked for…). The weights, ``Settings.sentence_weights``, are
+fitted on the dev split by ``benchmarks/tune.py``.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
 
 from survqa import fusion
-from survqa.corpus import clean_span
 from survqa.index import SearchIndex
 from survqa.lexical import tokenize
+from survqa.question import expected_answer
 from survqa.records import Document
+from survqa.sentences import SentenceTable
 from survqa.settings import Settings
 
-
-HEADING_WORDS = 20
-SENTENCE_ENDS = (".", "!", "?", "…", "»", '"', "”", ")")
+FEATURES = (
+    "bias", "sentence", "context", "passage", "fused", "bm25", "bm25_foreign", "coverage",
+    "coverage_near", "coverage_foreign", "type_match", "heading", "length",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +41,22 @@ class Query:
 
 @dataclass(frozen=True, slots=True)
 class SentenceHit:
-    """One scored sentence (global sentence row) and the features behind its score."""
+    """One scored sentence (global sentence row) and its features."""
 
     sentence: int
     passage: int
     score: float
-    dense: float
-    coverage: float
-    fused: float
+    features: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Fused passage candidates with their raw dense and BM25 scores."""
+
+    rows: list[int]
+    fused: dict[int, float]
+    dense: dict[int, float]
+    bm25: dict[int, float]
 
 
 class Retriever:
@@ -56,95 +65,83 @@ class Retriever:
     def __init__(self, index: SearchIndex, documents: dict[str, Document], settings: Settings):
         self.index = index
         self.settings = settings
-        spans = [span for p in index.passages for span in p.sentences]
-        self.sentence_spans: list[tuple[int, int]] = spans
-        owners = index.sentence_passage
-        self.first_sentence = np.searchsorted(owners, np.arange(len(index.passages)), "left")
-        para_key = [(index.passages[row].source, index.passages[row].paragraph) for row in owners]
-        self.paragraph_key = para_key
-        texts = [documents[index.passages[row].source].text for row in owners.tolist()]
-        raw = [text[s:e] for text, (s, e) in zip(texts, spans, strict=True)]
-        self.sentence_terms = [frozenset(tokenize(sentence)) for sentence in raw]
-        self.sentence_words = [len(clean_span(sentence).split()) for sentence in raw]
-        self.is_heading = [
-            not self.neighbours(j) and self.sentence_words[j] <= HEADING_WORDS
-            and not sentence.rstrip().endswith(SENTENCE_ENDS)
-            for j, sentence in enumerate(raw)
-        ]
-        frequency = Counter(term for terms in self.sentence_terms for term in terms)
-        total = max(len(self.sentence_terms), 1)
-        self.idf = {t: math.log(1 + total / n) for t, n in frequency.items()}
-        self.default_idf = math.log(1 + total)
+        self.sentences = SentenceTable(index.passages, index.sentence_passage, documents)
+        self.weights = np.asarray(settings.sentence_weights, dtype=np.float64)
+        if self.weights.shape != (len(FEATURES),):
+            raise ValueError(f"sentence_weights needs {len(FEATURES)} values: {FEATURES}")
 
-    def neighbours(self, sentence: int) -> list[int]:
-        """The sentences just before and after, inside the same paragraph."""
-        key = self.paragraph_key[sentence]
-        return [
-            j for j in (sentence - 1, sentence + 1)
-            if 0 <= j < len(self.paragraph_key) and self.paragraph_key[j] == key
-        ]
-
-    def candidates(self, query: Query, sources: Collection[str] | None) -> list[tuple[int, float]]:
-        """Fused (passage row, score) pairs, best first, restricted to ``sources``."""
+    def candidates(self, query: Query, sources: Collection[str] | None) -> Candidates:
+        """Fused candidate passages, best first, restricted to ``sources``."""
         s = self.settings
         pool = s.candidates if sources is None else len(self.index.passages)
         dense = self.index.dense.search(query.vector, pool)
         lexical = self.index.lexical.search(query.text, pool)
         lexical_weight = 1.0 if query.language == "fr" else s.lexical_weight_foreign
         if s.fusion == "rrf":
-            fused = fusion.reciprocal_rank(
-                [dense.ids, lexical.ids], [1.0, lexical_weight], k=s.rrf_k
-            )
+            fused = fusion.reciprocal_rank([dense.ids, lexical.ids], [1.0, lexical_weight], k=s.rrf_k)
         else:
             fused = fusion.weighted_scores(
                 [(dense.ids, dense.scores), (lexical.ids, lexical.scores)], [1.0, lexical_weight]
             )
         if sources is not None:
             fused = {r: v for r, v in fused.items() if self.index.passages[r].source in sources}
-        return fusion.top(fused, s.candidates)
-
-    def _coverage(self, query_terms: dict[str, float], sentence: int) -> float:
-        if not query_terms:
-            return 0.0
-        own = self.sentence_terms[sentence]
-        near = set().union(*(self.sentence_terms[j] for j in self.neighbours(sentence)))
-        got = sum(w if t in own else 0.5 * w if t in near else 0.0 for t, w in query_terms.items())
-        return got / sum(query_terms.values())
-
-    def _query_terms(self, query: Query) -> dict[str, float]:
-        terms = {t: self.idf.get(t, self.default_idf) for t in tokenize(query.text)}
-        for t in tokenize(query.focus):  # the user's own words weigh double in a follow-up
-            terms[t] = 2 * self.idf.get(t, self.default_idf)
-        return terms
-
-    def rank_sentences(self, query: Query, candidates: list[tuple[int, float]]) -> list[SentenceHit]:
-        """Every sentence of the candidate passages, scored, best first."""
-        if not candidates:
-            return []
-        s = self.settings
-        rows = [r for r, _ in candidates]
-        top_fused = candidates[0][1] or 1.0
-        sentence_rows = np.concatenate(
-            [np.arange(self.first_sentence[r], self.first_sentence[r] + len(self.index.passages[r].sentences)) for r in rows]
+        best = fusion.top(fused, s.candidates)
+        return Candidates(
+            rows=[r for r, _ in best],
+            fused=dict(best),
+            dense=dict(zip(dense.ids.tolist(), dense.scores.tolist(), strict=True)),
+            bm25=dict(zip(lexical.ids.tolist(), lexical.scores.tolist(), strict=True)),
         )
-        cosines = self.index.sentence_vectors[sentence_rows] @ query.vector
-        cosine_of = dict(zip(sentence_rows.tolist(), cosines.tolist(), strict=True))
-        fused_of = dict(candidates)
-        terms = self._query_terms(query)
+
+    def features(self, query: Query, found: Candidates) -> tuple[np.ndarray, np.ndarray]:
+        """Sentence rows of the candidates and their feature matrix (rows × FEATURES)."""
+        table = self.sentences
+        rows = table.rows_of(found.rows, self.index.passages)
+        if rows.size == 0:
+            return rows, np.zeros((0, len(FEATURES)))
+        cosines = self.index.sentence_vectors[rows] @ query.vector
+        cosine_of = dict(zip(rows.tolist(), cosines.tolist(), strict=True))
+        terms = table.weigh(tokenize(query.text))
+        terms.update(table.weigh(tokenize(query.focus), boost=2.0))
+        top_fused = max(found.fused.values(), default=1.0) or 1.0
+        top_bm25 = max(found.bm25.values(), default=1.0) or 1.0
+        floor = min(found.dense.values(), default=0.0)
+        expects = expected_answer(query.focus)
         foreign = query.language != "fr"
-        hits = []
-        for j, cosine in cosine_of.items():
-            row = int(self.index.sentence_passage[j])
-            near = [cosine_of.get(n, cosine - 0.05) for n in self.neighbours(j)]
-            coverage = self._coverage(terms, j)
-            fused = fused_of[row] / top_fused
-            score = (
-                s.w_sentence * cosine
-                + s.w_context * max(near, default=cosine - 0.05)
-                + s.w_fused * fused
-                + (s.w_coverage_foreign if foreign else s.w_coverage) * coverage
-                - (s.heading_penalty if self.is_heading[j] else 0.0)
+        matrix = np.zeros((rows.size, len(FEATURES)))
+        for i, j in enumerate(rows.tolist()):
+            passage = int(table.owners[j])
+            own = cosine_of[j]
+            near = [cosine_of.get(n, own) for n in table.neighbours(j)]
+            coverage, coverage_near = table.coverage(terms, j)
+            bm25 = found.bm25.get(passage, 0.0) / top_bm25
+            matrix[i] = (
+                1.0, own, max(near, default=own), found.dense.get(passage, floor),
+                found.fused[passage] / top_fused,
+                0.0 if foreign else bm25, bm25 if foreign else 0.0,
+                0.0 if foreign else coverage, coverage_near, coverage if foreign else 0.0,
+                self._type_match(expects, j), float(table.is_heading[j]),
+                np.log1p(table.words[j]) / 5.0,
             )
-            hits.append(SentenceHit(j, row, score, cosine, coverage, fused))
-        hits.sort(key=lambda h: (-h.score, h.sentence))
-        return hits
+        return rows, matrix
+
+    def _type_match(self, expects: str | None, sentence: int) -> float:
+        table = self.sentences
+        if expects == "number":
+            return float(table.has_number[sentence])
+        if expects == "date":
+            return float(table.has_year[sentence])
+        if expects == "name":
+            return float(table.has_name[sentence])
+        return 0.0
+
+    def rank_sentences(self, query: Query, found: Candidates) -> list[SentenceHit]:
+        """Every sentence of the candidate passages, scored, best first."""
+        rows, matrix = self.features(query, found)
+        scores = matrix @ self.weights
+        order = np.lexsort((rows, -scores))
+        return [
+            SentenceHit(int(rows[i]), int(self.sentences.owners[rows[i]]), float(scores[i]),
+                        tuple(matrix[i].tolist()))
+            for i in order.tolist()
+        ]

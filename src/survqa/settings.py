@@ -31,19 +31,18 @@ class Settings:
     fusion: str = "rrf"
     rrf_k: int = 60
     lexical_weight_foreign: float = 0.25
-    # second stage: sentence score weights
-    w_sentence: float = 1.0
-    w_context: float = 0.3
-    w_fused: float = 0.1
-    w_coverage: float = 0.3
-    w_coverage_foreign: float = 0.1
-    heading_penalty: float = 0.15
+    # second stage: weights of retrieval.FEATURES (fitted on the dev split by benchmarks/tune.py)
+    sentence_weights: tuple[float, ...] = (
+        0.0, 1.0, 0.3, 0.3, 0.1, 0.1, 0.05, 0.3, 0.1, 0.1, 0.05, -0.15, 0.0,
+    )
     # excerpt selection
     excerpt_max_words: int = 60
-    # abstention and confidence (calibrated on the dev split)
-    abstain_below: float = 0.0
-    high_above: float = 1.0
-    medium_above: float = 0.5
+    # abstention and confidence: logistic weights of confidence.ABSTENTION_FEATURES and
+    # thresholds on the resulting probability (fitted on the dev split)
+    abstention_weights: tuple[float, ...] = (-8.0, 4.0, 2.0, 2.0, 1.0, -2.0, -4.0)
+    abstain_below: float = 0.5
+    high_above: float = 0.9
+    medium_above: float = 0.7
 
     def index_config(self) -> dict[str, Any]:
         """The settings that an index depends on (stored in its manifest)."""
