@@ -15,6 +15,9 @@ from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+from fastapi.responses import JSONResponse
+from gradio.route_utils import FnIndexInferError
+
 from survqa import Assistant
 from survqa.webui import build_app, launch_options
 
@@ -43,6 +46,12 @@ def make_assistant(corpus: Path | None, index: Path | None) -> Assistant:
     return assistant
 
 
+def not_found(request: object, exc: Exception) -> JSONResponse:
+    """A crafted call naming no endpoint (unknown api_name or fn_index): 404, not Gradio's 500."""
+    return JSONResponse({"detail": "Not Found"}, status_code=404)
+
+
+HANDLERS = {"exception_handlers": {KeyError: not_found, FnIndexInferError: not_found}}
 args = parse_args()
 assistant = make_assistant(args.corpus, args.index)
 demo = build_app(assistant)
@@ -55,4 +64,4 @@ if __name__ == "__main__":
     for name in ("SURVQA_CORPUS", "SURVQA_INDEX"):
         if os.environ.get(name):
             blocked.append(Path(os.environ[name]))
-    demo.launch(**launch_options(args.host, args.port, blocked))
+    demo.launch(**launch_options(args.host, args.port, blocked), app_kwargs=HANDLERS)

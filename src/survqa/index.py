@@ -2,8 +2,9 @@
 
 Files, all plain: ``manifest.json`` (format, embedder, settings, corpus hash,
 checksums), ``passages.jsonl`` (row *i* = FAISS id *i* = BM25 doc *i*),
-``dense.faiss`` (passage vectors), ``sentences.npy`` (one vector per sentence,
-in passage order, loaded with ``allow_pickle=False``) and ``bm25/`` (bm25s).
+``dense.faiss`` (passage vectors), ``sentences.npy`` and ``windows.npy`` (one
+vector per sentence, alone and with its neighbours, in passage order, loaded
+with ``allow_pickle=False``) and ``bm25/`` (bm25s).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from survqa.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 BATCH = 16
 
 
@@ -44,6 +45,7 @@ class SearchIndex:
     dense: DenseIndex
     lexical: LexicalIndex
     sentence_vectors: np.ndarray
+    window_vectors: np.ndarray
     sentence_passage: np.ndarray
     manifest: dict[str, Any]
 
@@ -57,6 +59,17 @@ def sentence_texts(passages: Sequence[Passage], documents: dict[str, Document]) 
     return [
         clean_span(documents[p.source].text[s:e]) for p in passages for s, e in p.sentences
     ]
+
+
+def window_texts(passages: Sequence[Passage], sentences: list[str]) -> list[str]:
+    """Each sentence with its neighbours inside the same paragraph (what an excerpt shows)."""
+    keys = [(p.source, p.paragraph) for p in passages for _ in p.sentences]
+    windows = []
+    for j, sentence in enumerate(sentences):
+        before = sentences[j - 1] if j > 0 and keys[j - 1] == keys[j] else ""
+        after = sentences[j + 1] if j + 1 < len(keys) and keys[j + 1] == keys[j] else ""
+        windows.append(" ".join(part for part in (before, sentence, after) if part))
+    return windows
 
 
 def _embed(
@@ -78,14 +91,17 @@ def known_vectors(previous: SearchIndex | None, documents: dict[str, Document]) 
     sentences of ``documents`` (those unchanged since that index was built)."""
     if previous is None:
         return {}
-    known: dict[str, np.ndarray] = {}
-    for row, passage in enumerate(previous.passages):
-        known[passage.text] = previous.dense.vector(row)
-        document = documents.get(passage.source)
-        if document is not None:  # unchanged document: its sentence spans still hold
-            first = int(np.searchsorted(previous.sentence_passage, row))
-            for offset, (start, end) in enumerate(passage.sentences):
-                known[clean_span(document.text[start:end])] = previous.sentence_vectors[first + offset]
+    known = {p.text: previous.dense.vector(row) for row, p in enumerate(previous.passages)}
+    unchanged = [p.source in documents for p in previous.passages for _ in p.sentences]
+    texts = [  # sentence spans still hold in unchanged documents only
+        clean_span(documents[p.source].text[s:e]) if p.source in documents else ""
+        for p in previous.passages for s, e in p.sentences
+    ]
+    windows = window_texts(previous.passages, texts)
+    for j, keep in enumerate(unchanged):
+        if keep:
+            known[texts[j]] = previous.sentence_vectors[j]
+            known[windows[j]] = previous.window_vectors[j]
     return known
 
 
@@ -113,6 +129,7 @@ def build(
     passage_vectors = _embed([p.text for p in passages], embedder, "embedding passages", known)
     sentences = sentence_texts(passages, by_source)
     sentence_vectors = _embed(sentences, embedder, "embedding sentences", known)
+    window_vectors = _embed(window_texts(passages, sentences), embedder, "embedding windows", known)
     kind = choose_kind(len(passages), settings.dense_index, settings.exact_threshold)
     dense = DenseIndex.build(passage_vectors, kind)
     lexical = LexicalIndex.build([p.text for p in passages])
@@ -121,6 +138,7 @@ def build(
         (tmp / "passages.jsonl").write_text(rows, encoding="utf-8")
         (tmp / "dense.faiss").write_bytes(dense.to_bytes())
         (tmp / "sentences.npy").write_bytes(_npy_bytes(sentence_vectors))
+        (tmp / "windows.npy").write_bytes(_npy_bytes(window_vectors))
         lexical.save(tmp / "bm25")
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -191,23 +209,29 @@ def _load_verified(folder: Path, manifest: dict[str, Any]) -> SearchIndex:
     passages = [Passage.from_dict(json.loads(line)) for line in text.splitlines() if line]
     kind = manifest["dense"]["kind"]
     dense = DenseIndex.from_bytes(storage.verified_bytes(folder, "dense.faiss", manifest), kind)
-    raw = storage.verified_bytes(folder, "sentences.npy", manifest)
-    sentence_vectors = np.load(io.BytesIO(raw), allow_pickle=False)
+    sentence_vectors = _load_npy(folder, "sentences.npy", manifest)
+    window_vectors = _load_npy(folder, "windows.npy", manifest)
     for name in manifest["files"]:
         if name.startswith("bm25/"):
             storage.verified_bytes(folder, name, manifest)
     lexical = LexicalIndex.load(folder / "bm25", len(passages))
     owners = [row for row, p in enumerate(passages) for _ in p.sentences]
-    if dense.size != len(passages) or len(owners) != len(sentence_vectors):
+    if dense.size != len(passages) or not len(owners) == len(sentence_vectors) == len(window_vectors):
         raise IndexDamagedError(f"{folder}: row counts disagree between files; rebuild it")
     return SearchIndex(
         passages=passages,
         dense=dense,
         lexical=lexical,
         sentence_vectors=sentence_vectors,
+        window_vectors=window_vectors,
         sentence_passage=np.asarray(owners, dtype=np.int64),
         manifest=manifest,
     )
+
+
+def _load_npy(folder: Path, name: str, manifest: dict[str, Any]) -> np.ndarray:
+    raw = storage.verified_bytes(folder, name, manifest)
+    return np.load(io.BytesIO(raw), allow_pickle=False)
 
 
 def check(folder: Path) -> list[str]:
@@ -220,6 +244,11 @@ def check(folder: Path) -> list[str]:
     except IndexDamagedError as exc:
         return [str(exc)]
     problems = [f"{name}: missing or checksum mismatch" for name in storage.verify_all(folder, manifest)]
+    listed = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+    required = ["passages.jsonl", "dense.faiss", "sentences.npy"]
+    problems += [f"{name}: not listed in the manifest" for name in required if name not in listed]
+    if not any(name.startswith("bm25/") for name in listed):
+        problems.append("bm25/: not listed in the manifest")
     if manifest.get("format_version") != FORMAT_VERSION:
         problems.append(f"format {manifest.get('format_version')!r} != {FORMAT_VERSION}")
     return problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -16,16 +17,19 @@ _FOLLOW_UP_START = re.compile(
 MAX_HISTORY = 20
 
 
-def _keep(ch: str) -> bool:
+def _clean(ch: str) -> str:
     category = unicodedata.category(ch)
-    # Cs: lone surrogates; Cc: control (NUL…); Cf: zero-width and bidi overrides
-    return category not in ("Cs", "Cc", "Cf", "Co", "Cn")
+    # Cf (zero-width, soft hyphen, bidi overrides) and Cs (lone surrogates) are dropped, so
+    # "Pa\u200bris" stays one word; Cc (NUL, tab, newline…), Co and Cn become spaces
+    if category in ("Cf", "Cs"):
+        return ""
+    return " " if category in ("Cc", "Co", "Cn") else ch
 
 
 def normalise(text: str, max_chars: int) -> str:
     """NFC, invisible and control characters removed, spaces collapsed, length capped."""
     text = text[: max_chars * 4]
-    text = "".join(ch if _keep(ch) else " " for ch in unicodedata.normalize("NFC", text))
+    text = "".join(_clean(ch) for ch in unicodedata.normalize("NFC", text))
     return _SPACE.sub(" ", text).strip()[:max_chars].strip()
 
 
@@ -41,8 +45,9 @@ def check_question(question: object, max_chars: int) -> str:
 
 def check_k(k: object, max_k: int) -> int:
     """k as an int in [1, max_k] (larger values are capped)."""
-    if isinstance(k, bool) or not isinstance(k, int):
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
         raise TypeError(f"k must be an int, not {type(k).__name__}")
+    k = int(k)  # numpy integers too
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     return min(k, max_k)

@@ -24,6 +24,8 @@ class Document:
     author: str | None = None
     origin: str = "seed"
     added: str | None = None
+    # the folder holding ``source`` (seeds/ or the library of added documents); "" = unknown
+    folder: str = ""
 
     @property
     def doc_id(self) -> str:

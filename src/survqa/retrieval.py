@@ -24,7 +24,7 @@ from survqa.sentences import SentenceTable
 from survqa.settings import Settings
 
 FEATURES = (
-    "bias", "sentence", "context", "passage", "fused", "bm25", "bm25_foreign", "coverage",
+    "bias", "sentence", "window", "context", "passage", "fused", "bm25", "bm25_foreign", "coverage",
     "coverage_near", "coverage_foreign", "type_match", "heading", "length",
 )
 
@@ -100,6 +100,7 @@ class Retriever:
         if rows.size == 0:
             return rows, np.zeros((0, len(FEATURES)))
         cosines = self.index.sentence_vectors[rows] @ query.vector
+        window_cosines = self.index.window_vectors[rows] @ query.vector
         cosine_of = dict(zip(rows.tolist(), cosines.tolist(), strict=True))
         terms = table.weigh(tokenize(query.text))
         terms.update(table.weigh(tokenize(query.focus), boost=2.0))
@@ -116,7 +117,7 @@ class Retriever:
             coverage, coverage_near = table.coverage(terms, j)
             bm25 = found.bm25.get(passage, 0.0) / top_bm25
             matrix[i] = (
-                1.0, own, max(near, default=own), found.dense.get(passage, floor),
+                1.0, own, float(window_cosines[i]), max(near, default=own), found.dense.get(passage, floor),
                 found.fused[passage] / top_fused,
                 0.0 if foreign else bm25, bm25 if foreign else 0.0,
                 0.0 if foreign else coverage, coverage_near, coverage if foreign else 0.0,

@@ -110,6 +110,13 @@ def _fsync_tree(folder: Path) -> None:
 
 def recover(target: Path) -> None:
     """Put back a previous index left aside by a crash between the two renames."""
+    if target.exists() or not any(target.parent.glob(f".{target.name}.old-*")):
+        return
+    with build_lock(target):  # never while a live builder is between its two renames
+        _restore(target)
+
+
+def _restore(target: Path) -> None:
     if target.exists():
         return
     for old in sorted(target.parent.glob(f".{target.name}.old-*"), reverse=True):
@@ -140,7 +147,12 @@ def build_lock(target: Path) -> Iterator[None]:
 
 @contextlib.contextmanager
 def atomic_folder(target: Path) -> Iterator[Path]:
-    """Yield an empty temporary folder; on success it replaces ``target`` atomically."""
+    """Yield an empty temporary folder; on success it replaces ``target`` atomically.
+
+    The caller holds :func:`build_lock`: debris of interrupted builds is cleared first.
+    """
+    _restore(target)
+    remove_debris(target)
     tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)

@@ -211,7 +211,7 @@ def respond(
         sources = list(sources) if sources else None
         answer = assistant.ask(question.strip(), k, history=history or None, sources=sources)
         reply = render_answer(answer, notice)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: k = inf
         log.info("refused question: %s", exc)
         reply = f'<p class="sq-reply">{escape(" ".join(filter(None, [notice, BAD_QUESTION])))}</p>'
     except Exception:
@@ -228,16 +228,17 @@ def api_ask(
 ) -> dict[str, Any]:
     """The ``/ask`` endpoint body: ``Answer.to_dict()`` or a ``gr.Error`` in French."""
     if isinstance(question, str) and len(question) > MAX_QUESTION_CHARS:
-        raise gr.Error(f"La question dépasse {MAX_QUESTION_CHARS} caractères.")
+        too_long = f"La question dépasse {MAX_QUESTION_CHARS} caractères."
+        raise gr.Error(too_long, print_exception=False)
     try:
         k = max(1, min(int(k), Settings().max_k))
         answer = assistant.ask(question, k, history=history or None, sources=sources or None)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: k = inf
         log.info("refused API question: %s", exc)
-        raise gr.Error(BAD_QUESTION + " (ou une source inconnue)") from None
+        raise gr.Error(BAD_QUESTION + " (ou une source inconnue)", print_exception=False) from None
     except Exception:
         log.exception("survqa failed on an API question")
-        raise gr.Error(INTERNAL_ERROR) from None
+        raise gr.Error(INTERNAL_ERROR, print_exception=False) from None  # logged above
     return answer.to_dict()
 
 
@@ -281,7 +282,7 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
                     gr.HTML(render_documents(documents))
         box.submit(chat_fn, [box, chatbot, k, sources], [chatbot, box], api_visibility="private")
         gr.api(ask, api_name="ask")
-    demo.queue(default_concurrency_limit=4, max_size=32)
+    demo.queue(default_concurrency_limit=4, max_size=32, api_open=False)  # no /run/ask bypass
     return demo
 
 

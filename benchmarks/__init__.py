@@ -1,0 +1,1 @@
+"""Runnable benchmarks (python -m benchmarks.run_all); see docs/benchmarks.md."""
