@@ -31,18 +31,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=int(os.environ.get("SURVQA_PORT", "7860")))
     parser.add_argument("--corpus", type=Path, default=None, help="corpus folder")
     parser.add_argument("--index", type=Path, default=None, help="index folder")
+    parser.add_argument("--library", type=Path, default=None, help="folder of added documents")
     args, _ = parser.parse_known_args(argv)
     return args
 
 
-def make_assistant(corpus: Path | None, index: Path | None) -> Assistant:
+def make_assistant(corpus: Path | None, index: Path | None, library: Path | None) -> Assistant:
     """Create the assistant and load its index now, not on the first request."""
-    assistant = Assistant(corpus_dir=corpus, index_dir=index)
-    load = getattr(assistant, "load", None)
-    if callable(load):
-        load()
-    else:
-        assistant.ask("caméras de surveillance", k=1)
+    assistant = Assistant(corpus_dir=corpus, index_dir=index, library_dir=library)
+    assistant.load()
     return assistant
 
 
@@ -53,15 +50,15 @@ def not_found(request: object, exc: Exception) -> JSONResponse:
 
 HANDLERS = {"exception_handlers": {KeyError: not_found, FnIndexInferError: not_found}}
 args = parse_args()
-assistant = make_assistant(args.corpus, args.index)
+assistant = make_assistant(args.corpus, args.index, args.library)
 demo = build_app(assistant)
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    blocked = [ROOT / "index", ROOT / "seeds"]
-    blocked += [p for p in (args.corpus, args.index) if p is not None]
-    for name in ("SURVQA_CORPUS", "SURVQA_INDEX"):
+    blocked = [ROOT / "index", ROOT / "seeds", ROOT / "library"]
+    blocked += [p for p in (args.corpus, args.index, args.library) if p is not None]
+    for name in ("SURVQA_CORPUS", "SURVQA_INDEX", "SURVQA_LIBRARY"):
         if os.environ.get(name):
             blocked.append(Path(os.environ[name]))
     demo.launch(**launch_options(args.host, args.port, blocked), app_kwargs=HANDLERS)

@@ -31,7 +31,9 @@ def passage_rank(assistant: Assistant, item: dict, mode: str) -> int | None:
         rows = retriever.candidates(query, None).rows[:10]
     for rank, row in enumerate(rows, start=1):
         p = index.passages[row]
-        if p.source in item["sources"] and contains_answer(documents[p.source].text[p.start : p.end], item["answers"]):
+        if p.source in item["sources"] and contains_answer(
+            documents[p.source].text[p.start : p.end], item["answers"]
+        ):
             return rank
     return None
 
@@ -40,7 +42,11 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--split", default="test")
     args = parser.parse_args()
-    items = [g for g in load_gold() if g["in_corpus"] and (args.split == "all" or g["split"] == args.split)]
+    items = [
+        g
+        for g in load_gold()
+        if g["in_corpus"] and (args.split == "all" or g["split"] == args.split)
+    ]
     assistant = Assistant()
     print(f"| system ({args.split}, {len(items)} answerable) | hit@1 | hit@3 | MRR@10 |")
     print("|---|---|---|---|")
@@ -51,7 +57,10 @@ def main() -> int:
         mrr = sum(1 / r for r in ranks if r) / len(ranks)
         print(f"| {mode} passages | {hit1:.3f} | {hit3:.3f} | {mrr:.3f} |")
     report = summarise(run(assistant, items))
-    print(f"| fused + second stage (excerpts) | {report['hit@1']:.3f} | {report['hit@3']:.3f} | {report['mrr@10']:.3f} |")
+    print(
+        f"| fused + second stage (excerpts) | {report['hit@1']:.3f} | "
+        f"{report['hit@3']:.3f} | {report['mrr@10']:.3f} |"
+    )
     return 0
 
 

@@ -62,7 +62,9 @@ def score(results: list[Hits], items: list[dict[str, Any]]) -> dict[str, float]:
             "hit@1 fr": hit1(french), "hit@1 other": hit1(other)}
 
 
-def timed_all(search: Callable[[str], Hits], items: list[dict[str, Any]]) -> tuple[list[Hits], list[float]]:
+def timed_all(
+    search: Callable[[str], Hits], items: list[dict[str, Any]]
+) -> tuple[list[Hits], list[float]]:
     search(items[0]["question"])  # warm-up
     results, times = [], []
     for item in items:

@@ -95,7 +95,7 @@ def ms(value: float) -> str:
 
 
 def ratio(value: float) -> str:
-    return f"{value:.2f}×"
+    return f"{value:.2f}×" if value >= 0.1 else f"{value:.3f}×"
 
 
 def verdict(ok: bool) -> str:

@@ -46,27 +46,39 @@ class CachedEmbedder:
         return self.inner.embed_passages(texts)
 
 
-def question_data(assistant: Assistant, item: dict[str, Any]) -> tuple[Query, np.ndarray, np.ndarray, list[Any]]:
+def question_data(
+    assistant: Assistant, item: dict[str, Any]
+) -> tuple[Query, np.ndarray, np.ndarray, list[Any]]:
     retriever, _, documents = assistant._ready()
     text = item["question"]
     searched = resolve(text, [])
-    query = Query(searched, text, detect_language(text), assistant.embedder.embed_queries([searched])[0])
+    query = Query(
+        searched, text, detect_language(text), assistant.embedder.embed_queries([searched])[0]
+    )
     found = retriever.candidates(query, None)
     rows, matrix = retriever.features(query, found)
     table = retriever.sentences
-    labels = np.array([
-        item["in_corpus"]
-        and documents[retriever.index.passages[table.owners[j]].source].source in item["sources"]
-        and contains_answer(
-            documents[retriever.index.passages[table.owners[j]].source].text[slice(*table.spans[j])],
-            item["answers"],
-        )
-        for j in rows.tolist()
-    ], dtype=bool)
+    labels = np.array(
+        [
+            item["in_corpus"]
+            and documents[retriever.index.passages[table.owners[j]].source].source
+            in item["sources"]
+            and contains_answer(
+                documents[retriever.index.passages[table.owners[j]].source].text[
+                    slice(*table.spans[j])
+                ],
+                item["answers"],
+            )
+            for j in rows.tolist()
+        ],
+        dtype=bool,
+    )
     return query, rows, matrix, labels
 
 
-def fit_ranking(data: list[tuple[np.ndarray, np.ndarray]], start: np.ndarray, l2: float = 0.01) -> np.ndarray:
+def fit_ranking(
+    data: list[tuple[np.ndarray, np.ndarray]], start: np.ndarray, l2: float = 0.01
+) -> np.ndarray:
     """Gradient descent on the mean softmax cross-entropy of the positive sentences."""
     weights = start.astype(np.float64).copy()
     for _ in range(3000):

@@ -51,7 +51,8 @@ class FakeEmbedder:
 TINY = {
     "a.txt": (
         "Les caméras de Paris\n\n"
-        "En Europe, Paris compte 56 000 caméras. Madrid en compte 25 000 et Berlin moins de 9 000.\n\n"
+        "En Europe, Paris compte 56 000 caméras. "
+        "Madrid en compte 25 000 et Berlin moins de 9 000.\n\n"
         "La reconnaissance faciale inquiète la Cnil. Elle parle de « lignes rouges ».\n"
     ),
     "b.txt": (
@@ -66,10 +67,13 @@ def write_corpus(folder: Path, files: dict[str, str]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
-    catalog = {"format": 1, "documents": [
-        {"source": name, "title": text.splitlines()[0], "publisher": "Test", "author": None}
-        for name, text in files.items()
-    ]}
+    catalog = {
+        "format": 1,
+        "documents": [
+            {"source": name, "title": text.splitlines()[0], "publisher": "Test", "author": None}
+            for name, text in files.items()
+        ],
+    }
     (folder / "catalog.json").write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
     return folder
 

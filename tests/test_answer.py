@@ -1,5 +1,6 @@
 """Assistant.ask with the fake embedder: the contract, verbatim excerpts, input rules."""
 
+import itertools
 import shutil
 import threading
 from pathlib import Path
@@ -22,7 +23,10 @@ def _verbatim(assistant: Assistant, answer: Answer) -> None:
         assert e.start <= e.answer_start < e.answer_end <= e.end
         assert e.answer == original[e.answer_start : e.answer_end]
         for c in e.also_in:
-            assert c.text == (assistant.corpus_dir / c.source).read_text(encoding="utf-8")[c.start : c.end]
+            assert (
+                c.text
+                == (assistant.corpus_dir / c.source).read_text(encoding="utf-8")[c.start : c.end]
+            )
 
 
 def test_contract_fields(assistant: Assistant) -> None:
@@ -57,7 +61,10 @@ def test_deleted_index_is_rebuilt(assistant: Assistant) -> None:
 def test_edited_seed_makes_index_stale_and_rebuilt(assistant: Assistant) -> None:
     assistant.ask("Huawei ?")
     path = assistant.corpus_dir / "b.txt"
-    path.write_text(path.read_text(encoding="utf-8") + "\nLa ville compte 6 000 caméras de plus.\n", encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nLa ville compte 6 000 caméras de plus.\n",
+        encoding="utf-8",
+    )
     fresh = Assistant(assistant.corpus_dir, assistant.index_dir, embedder=assistant.embedder)
     answer = fresh.ask("Combien de caméras de plus ?")
     assert any("6 000 caméras de plus" in e.text for e in answer.excerpts)
@@ -100,7 +107,7 @@ def test_hostile_characters_and_huge_questions_are_answered(assistant: Assistant
 def test_k_limits_and_excerpts_do_not_overlap(assistant: Assistant) -> None:
     answer = assistant.ask("caméras Paris Belgrade Huawei Cnil", k=10)
     spans = sorted((e.source, e.start, e.end) for e in answer.excerpts)
-    for (s1, a1, b1), (s2, a2, b2) in zip(spans, spans[1:]):
+    for (s1, _, b1), (s2, a2, _) in itertools.pairwise(spans):
         assert s1 != s2 or b1 <= a2
 
 
@@ -115,7 +122,7 @@ def test_thread_safe(assistant: Assistant) -> None:
                 got = assistant.ask("Huawei Belgrade").to_dict()
                 got.pop("elapsed_ms")
                 assert got == expected
-        except BaseException as exc:  # noqa: BLE001 - collected for the main thread
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
@@ -128,7 +135,9 @@ def test_thread_safe(assistant: Assistant) -> None:
 
 def test_changed_corpus_re_embeds_only_new_text(assistant: Assistant, fake_embedder) -> None:
     assistant.ask("Huawei ?")
-    (assistant.corpus_dir / "c.txt").write_text("Un nouveau document. Il parle de Lyon.\n", encoding="utf-8")
+    (assistant.corpus_dir / "c.txt").write_text(
+        "Un nouveau document. Il parle de Lyon.\n", encoding="utf-8"
+    )
     before = fake_embedder.texts
     fresh = Assistant(assistant.corpus_dir, assistant.index_dir, embedder=fake_embedder)
     answer = fresh.ask("Lyon ?")

@@ -33,12 +33,16 @@ def test_hnsw_recall_at_10_on_clustered_vectors() -> None:
     centres = _unit(50, 48, 6)
     vectors = centres[rng.integers(0, 50, 5000)] + 0.3 * rng.normal(size=(5000, 48))
     vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
-    queries = vectors[rng.integers(0, 5000, 100)] + 0.05 * rng.normal(size=(100, 48)).astype(np.float32)
+    queries = vectors[rng.integers(0, 5000, 100)] + 0.05 * rng.normal(size=(100, 48)).astype(
+        np.float32
+    )
     exact, approx = DenseIndex.build(vectors, "flat"), DenseIndex.build(vectors, "hnsw")
-    recall = np.mean([
-        len(set(exact.search(q, 10).ids.tolist()) & set(approx.search(q, 10).ids.tolist())) / 10
-        for q in queries.astype(np.float32)
-    ])
+    recall = np.mean(
+        [
+            len(set(exact.search(q, 10).ids.tolist()) & set(approx.search(q, 10).ids.tolist())) / 10
+            for q in queries.astype(np.float32)
+        ]
+    )
     assert recall >= 0.95
 
 

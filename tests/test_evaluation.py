@@ -10,14 +10,28 @@ import pytest
 from survqa.evaluation import evaluate, load_gold, summarise
 
 
-def _row(qid: str, lang: str, rank: int | None, in_corpus: bool = True, no_answer: bool = False) -> dict:
-    return {"id": qid, "lang": lang, "in_corpus": in_corpus, "no_answer": no_answer, "rank": rank,
-            "sentence_ok": rank == 1, "words": 50, "score": 1.0, "ms": 10.0}
+def _row(
+    qid: str, lang: str, rank: int | None, in_corpus: bool = True, no_answer: bool = False
+) -> dict:
+    return {
+        "id": qid,
+        "lang": lang,
+        "in_corpus": in_corpus,
+        "no_answer": no_answer,
+        "rank": rank,
+        "sentence_ok": rank == 1,
+        "words": 50,
+        "score": 1.0,
+        "ms": 10.0,
+    }
 
 
 def test_summary_metrics_by_hand() -> None:
     rows = [
-        _row("a", "fr", 1), _row("b", "fr", 3), _row("c", "en", None), _row("d", "en", 1, no_answer=True),
+        _row("a", "fr", 1),
+        _row("b", "fr", 3),
+        _row("c", "en", None),
+        _row("d", "en", 1, no_answer=True),
         _row("o1", "fr", None, in_corpus=False, no_answer=True),
         _row("o2", "en", None, in_corpus=False, no_answer=False),
     ]

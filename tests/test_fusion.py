@@ -19,7 +19,10 @@ def test_reciprocal_rank_by_hand() -> None:
 
 def test_weighted_scores_by_hand() -> None:
     fused = weighted_scores(
-        [(np.array([0, 1, 2]), np.array([0.9, 0.7, 0.5])), (np.array([2, 0]), np.array([8.0, 2.0]))],
+        [
+            (np.array([0, 1, 2]), np.array([0.9, 0.7, 0.5])),
+            (np.array([2, 0]), np.array([8.0, 2.0])),
+        ],
         [1.0, 0.5],
     )
     assert fused[0] == pytest.approx(1.0 + 0.0)

@@ -63,7 +63,9 @@ def test_other_model_or_format_is_a_mismatch(tiny_corpus, tmp_path, fake_embedde
 
 
 @pytest.mark.parametrize("victim", ["dense.faiss", "passages.jsonl", "sentences.npy"])
-def test_damaged_files_are_detected_before_parsing(tiny_corpus, tmp_path, fake_embedder, victim) -> None:
+def test_damaged_files_are_detected_before_parsing(
+    tiny_corpus, tmp_path, fake_embedder, victim
+) -> None:
     target = tmp_path / "index"
     _build(tiny_corpus, target, fake_embedder)
     data = bytearray((target / victim).read_bytes())
@@ -97,4 +99,7 @@ def test_rebuild_replaces_atomically(tiny_corpus, tmp_path, fake_embedder) -> No
     (target / "stray.txt").write_text("from the previous build", encoding="utf-8")
     _build(tiny_corpus, target, fake_embedder)
     assert not (target / "stray.txt").exists()
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".index")) in ([], [".index.lock"])
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".index")) in (
+        [],
+        [".index.lock"],
+    )

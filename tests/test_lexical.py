@@ -57,13 +57,16 @@ def test_unknown_terms_give_no_hits(tmp_path) -> None:
     assert again.scores("caméras Paris") == pytest.approx(index.scores("caméras Paris"))
 
 
-@pytest.mark.parametrize(("question", "language"), [
-    ("Combien de caméras compte Paris ?", "fr"),
-    ("Et à Berlin ?", "fr"),
-    ("How many cameras does Paris have?", "en"),
-    ("¿Cuántas cámaras hay en Belgrado?", "es"),
-    ("Wie viele Kameras gibt es in Belgrad?", "de"),
-    ("Quante telecamere ci sono a Belgrado?", "it"),
-])
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("Combien de caméras compte Paris ?", "fr"),
+        ("Et à Berlin ?", "fr"),
+        ("How many cameras does Paris have?", "en"),
+        ("¿Cuántas cámaras hay en Belgrado?", "es"),
+        ("Wie viele Kameras gibt es in Belgrad?", "de"),
+        ("Quante telecamere ci sono a Belgrado?", "it"),
+    ],
+)
 def test_detect_language(question: str, language: str) -> None:
     assert detect_language(question) == language

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from gold_data import load_followups, load_questions
+
 from survqa import Assistant, ask
 from survqa.answer import default_assistant
 
@@ -42,7 +42,10 @@ def test_every_excerpt_over_the_gold_questions_is_verbatim() -> None:
 def test_cli_json_answer() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "survqa", "ask", "Combien de caméras compte Paris ?", "--json"],
-        capture_output=True, text=True, timeout=300, check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
     data = json.loads(result.stdout)
     first = data["excerpts"][0]
@@ -54,11 +57,20 @@ def test_cli_json_answer() -> None:
 def test_cli_human_output_and_bad_input() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "survqa", "ask", "Qui fournit les caméras de Belgrade ?", "-k", "2"],
-        capture_output=True, text=True, timeout=300, check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
     assert "004_fb54ba13254649be.txt [" in result.stdout and "[[" in result.stdout
-    for args in (["ask", "   "], ["ask", "Paris", "-k", "0"], ["ask", "Paris", "--source", "x.txt"]):
-        bad = subprocess.run([sys.executable, "-m", "survqa", *args], capture_output=True, text=True, timeout=300)
+    for args in (
+        ["ask", "   "],
+        ["ask", "Paris", "-k", "0"],
+        ["ask", "Paris", "--source", "x.txt"],
+    ):
+        bad = subprocess.run(
+            [sys.executable, "-m", "survqa", *args], capture_output=True, text=True, timeout=300
+        )
         assert bad.returncode == 2
         assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
 
@@ -68,7 +80,9 @@ def test_default_path_never_imports_torch() -> None:
         "import sys; from survqa import ask; ask('Combien de caméras compte Paris ?');"
         "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
     assert out.stdout.split() == ["False", "False"]
 
 
@@ -93,8 +107,13 @@ def test_seed_edit_in_a_temporary_corpus_rebuilds(seeds_copy: Path, tmp_path: Pa
     Assistant(seeds_copy, index_dir, embedder=embedder).load()
     built = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
     path = seeds_copy / "004_fb54ba13254649be.txt"
-    path.write_text(path.read_text(encoding="utf-8") + "\nLe stade de Belgrade accueille 77 777 caméras.\n", encoding="utf-8")
-    answer = Assistant(seeds_copy, index_dir, embedder=embedder).ask("Combien de caméras au stade de Belgrade ?")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nLe stade de Belgrade accueille 77 777 caméras.\n",
+        encoding="utf-8",
+    )
+    answer = Assistant(seeds_copy, index_dir, embedder=embedder).ask(
+        "Combien de caméras au stade de Belgrade ?"
+    )
     rebuilt = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
     assert rebuilt["corpus"]["hash"] != built["corpus"]["hash"]
     assert "77 777" in answer.excerpts[0].text

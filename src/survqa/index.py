@@ -56,9 +56,7 @@ class SearchIndex:
 
 def sentence_texts(passages: Sequence[Passage], documents: dict[str, Document]) -> list[str]:
     """Cleaned text of every sentence, in passage order."""
-    return [
-        clean_span(documents[p.source].text[s:e]) for p in passages for s, e in p.sentences
-    ]
+    return [clean_span(documents[p.source].text[s:e]) for p in passages for s, e in p.sentences]
 
 
 def window_texts(passages: Sequence[Passage], sentences: list[str]) -> list[str]:
@@ -86,7 +84,9 @@ def _embed(
     return np.stack([known[t] for t in texts]).astype(np.float32)
 
 
-def known_vectors(previous: SearchIndex | None, documents: dict[str, Document]) -> dict[str, np.ndarray]:
+def known_vectors(
+    previous: SearchIndex | None, documents: dict[str, Document]
+) -> dict[str, np.ndarray]:
     """Text → vector of every passage of a previous index of the same model, and of the
     sentences of ``documents`` (those unchanged since that index was built)."""
     if previous is None:
@@ -95,7 +95,8 @@ def known_vectors(previous: SearchIndex | None, documents: dict[str, Document]) 
     unchanged = [p.source in documents for p in previous.passages for _ in p.sentences]
     texts = [  # sentence spans still hold in unchanged documents only
         clean_span(documents[p.source].text[s:e]) if p.source in documents else ""
-        for p in previous.passages for s, e in p.sentences
+        for p in previous.passages
+        for s, e in p.sentences
     ]
     windows = window_texts(previous.passages, texts)
     for j, keep in enumerate(unchanged):
@@ -153,7 +154,9 @@ def build(
         storage.write_json(tmp / storage.MANIFEST, manifest)
     logger.info(
         "built index of %d passages, %d sentences in %.1f s",
-        len(passages), len(sentence_vectors), time.perf_counter() - started,
+        len(passages),
+        len(sentence_vectors),
+        time.perf_counter() - started,
     )
 
 
@@ -161,7 +164,11 @@ def _corpus_entry(documents: Sequence[Document]) -> dict[str, Any]:
     return {
         "hash": corpus_hash(documents),
         "documents": [
-            {"source": d.source, "chars": len(d.text), "sha256": storage.sha256_bytes(d.text.encode())}
+            {
+                "source": d.source,
+                "chars": len(d.text),
+                "sha256": storage.sha256_bytes(d.text.encode()),
+            }
             for d in documents
         ],
     }
@@ -216,7 +223,9 @@ def _load_verified(folder: Path, manifest: dict[str, Any]) -> SearchIndex:
             storage.verified_bytes(folder, name, manifest)
     lexical = LexicalIndex.load(folder / "bm25", len(passages))
     owners = [row for row, p in enumerate(passages) for _ in p.sentences]
-    if dense.size != len(passages) or not len(owners) == len(sentence_vectors) == len(window_vectors):
+    if dense.size != len(passages) or not len(owners) == len(sentence_vectors) == len(
+        window_vectors
+    ):
         raise IndexDamagedError(f"{folder}: row counts disagree between files; rebuild it")
     return SearchIndex(
         passages=passages,
@@ -243,7 +252,9 @@ def check(folder: Path) -> list[str]:
         return [f"no index in {folder}"]
     except IndexDamagedError as exc:
         return [str(exc)]
-    problems = [f"{name}: missing or checksum mismatch" for name in storage.verify_all(folder, manifest)]
+    problems = [
+        f"{name}: missing or checksum mismatch" for name in storage.verify_all(folder, manifest)
+    ]
     listed = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
     required = ["passages.jsonl", "dense.faiss", "sentences.npy"]
     problems += [f"{name}: not listed in the manifest" for name in required if name not in listed]

@@ -82,17 +82,32 @@ def resolve(question: str, history: list[str]) -> str:
 
 
 _EXPECTS = (
-    ("number", re.compile(
-        r"\b(combien|nombre|quel(le)? (pourcentage|proportion|part|ratio|chiffre)|how (many|much)|"
-        r"what (percentage|share|number)|cu[aá]nt[oa]s?|wie viele|wie viel|quant[ie]|quanto)\b",
-        re.IGNORECASE)),
-    ("date", re.compile(
-        r"\b(quand|en quelle année|depuis quand|when|what year|since when|cu[aá]ndo|wann|"
-        r"in welchem jahr|quando|in che anno)\b", re.IGNORECASE)),
-    ("name", re.compile(
-        r"\b(qui|quel(le)?s? (entreprise|société|pays|ville|groupe|organisation|ong)|who|which "
-        r"(company|country|city|firm|organi[sz]ation)|qui[eé]n|wer|welche[rs]? (firma|land|stadt)|chi)\b",
-        re.IGNORECASE)),
+    (
+        "number",
+        re.compile(
+            r"\b(combien|nombre|quel(le)? (pourcentage|proportion|part|ratio|chiffre)|"
+            r"how (many|much)|"
+            r"what (percentage|share|number)|cu[aá]nt[oa]s?|wie viele|wie viel|quant[ie]|quanto)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"\b(quand|en quelle année|depuis quand|when|what year|since when|cu[aá]ndo|wann|"
+            r"in welchem jahr|quando|in che anno)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "name",
+        re.compile(
+            r"\b(qui|quel(le)?s? (entreprise|société|pays|ville|groupe|organisation|ong)|who|which "
+            r"(company|country|city|firm|organi[sz]ation)|qui[eé]n|wer|"
+            r"welche[rs]? (firma|land|stadt)|chi)\b",
+            re.IGNORECASE,
+        ),
+    ),
 )
 
 

@@ -24,8 +24,20 @@ from survqa.sentences import SentenceTable
 from survqa.settings import Settings
 
 FEATURES = (
-    "bias", "sentence", "window", "context", "passage", "fused", "bm25", "bm25_foreign", "coverage",
-    "coverage_near", "coverage_foreign", "type_match", "heading", "length",
+    "bias",
+    "sentence",
+    "window",
+    "context",
+    "passage",
+    "fused",
+    "bm25",
+    "bm25_foreign",
+    "coverage",
+    "coverage_near",
+    "coverage_foreign",
+    "type_match",
+    "heading",
+    "length",
 )
 
 
@@ -78,7 +90,9 @@ class Retriever:
         lexical = self.index.lexical.search(query.text, pool)
         lexical_weight = 1.0 if query.language == "fr" else s.lexical_weight_foreign
         if s.fusion == "rrf":
-            fused = fusion.reciprocal_rank([dense.ids, lexical.ids], [1.0, lexical_weight], k=s.rrf_k)
+            fused = fusion.reciprocal_rank(
+                [dense.ids, lexical.ids], [1.0, lexical_weight], k=s.rrf_k
+            )
         else:
             fused = fusion.weighted_scores(
                 [(dense.ids, dense.scores), (lexical.ids, lexical.scores)], [1.0, lexical_weight]
@@ -117,11 +131,19 @@ class Retriever:
             coverage, coverage_near = table.coverage(terms, j)
             bm25 = found.bm25.get(passage, 0.0) / top_bm25
             matrix[i] = (
-                1.0, own, float(window_cosines[i]), max(near, default=own), found.dense.get(passage, floor),
+                1.0,
+                own,
+                float(window_cosines[i]),
+                max(near, default=own),
+                found.dense.get(passage, floor),
                 found.fused[passage] / top_fused,
-                0.0 if foreign else bm25, bm25 if foreign else 0.0,
-                0.0 if foreign else coverage, coverage_near, coverage if foreign else 0.0,
-                self._type_match(expects, j), float(table.is_heading[j]),
+                0.0 if foreign else bm25,
+                bm25 if foreign else 0.0,
+                0.0 if foreign else coverage,
+                coverage_near,
+                coverage if foreign else 0.0,
+                self._type_match(expects, j),
+                float(table.is_heading[j]),
                 np.log1p(table.words[j]) / 5.0,
             )
         return rows, matrix
@@ -142,7 +164,11 @@ class Retriever:
         scores = matrix @ self.weights
         order = np.lexsort((rows, -scores))
         return [
-            SentenceHit(int(rows[i]), int(self.sentences.owners[rows[i]]), float(scores[i]),
-                        tuple(matrix[i].tolist()))
+            SentenceHit(
+                int(rows[i]),
+                int(self.sentences.owners[rows[i]]),
+                float(scores[i]),
+                tuple(matrix[i].tolist()),
+            )
             for i in order.tolist()
         ]

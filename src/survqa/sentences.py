@@ -39,7 +39,8 @@ class SentenceTable:
         self.has_year = [bool(_YEAR.search(s)) for s in raw]
         self.has_name = [bool(_NAME.search(clean_span(s))) for s in raw]
         self.is_heading = [
-            not self.neighbours(j) and self.words[j] <= HEADING_WORDS
+            not self.neighbours(j)
+            and self.words[j] <= HEADING_WORDS
             and not sentence.rstrip().endswith(SENTENCE_ENDS)
             for j, sentence in enumerate(raw)
         ]
@@ -55,7 +56,8 @@ class SentenceTable:
         """The sentences just before and after, inside the same paragraph."""
         key = self.paragraph_key[sentence]
         return [
-            j for j in (sentence - 1, sentence + 1)
+            j
+            for j in (sentence - 1, sentence + 1)
             if 0 <= j < len(self.paragraph_key) and self.paragraph_key[j] == key
         ]
 
@@ -63,9 +65,12 @@ class SentenceTable:
         """Sentence rows of the given passages, in the given order."""
         if not passage_rows:
             return np.zeros(0, dtype=np.int64)
-        return np.concatenate([
-            np.arange(self.first[r], self.first[r] + len(passages[r].sentences)) for r in passage_rows
-        ])
+        return np.concatenate(
+            [
+                np.arange(self.first[r], self.first[r] + len(passages[r].sentences))
+                for r in passage_rows
+            ]
+        )
 
     def coverage(self, query_terms: dict[str, float], sentence: int) -> tuple[float, float]:
         """IDF-weighted share of the question's terms in the sentence, and in its neighbours."""

@@ -33,8 +33,20 @@ class Settings:
     lexical_weight_foreign: float = 0.25
     # second stage: weights of retrieval.FEATURES (fitted on the dev split by benchmarks/tune.py)
     sentence_weights: tuple[float, ...] = (
-        0.0, 3.702, 1.443, -0.838, 1.154, 1.171, 0.213, -0.186, 0.423, 0.227, 1.407, 0.376,
-        -0.398, -0.034,
+        0.0,
+        3.702,
+        1.443,
+        -0.838,
+        1.154,
+        1.171,
+        0.213,
+        -0.186,
+        0.423,
+        0.227,
+        1.407,
+        0.376,
+        -0.398,
+        -0.034,
     )
     # excerpt selection
     excerpt_max_words: int = 60

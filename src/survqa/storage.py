@@ -67,7 +67,9 @@ def read_manifest(folder: Path) -> dict[str, Any]:
             f"{path} is unreadable ({exc}); rebuild with `survqa index --rebuild`"
         ) from exc
     if not isinstance(data, dict):
-        raise IndexDamagedError(f"{path} is not a JSON object; rebuild with `survqa index --rebuild`")
+        raise IndexDamagedError(
+            f"{path} is not a JSON object; rebuild with `survqa index --rebuild`"
+        )
     return data
 
 
@@ -80,10 +82,13 @@ def verified_bytes(folder: Path, name: str, manifest: dict[str, Any]) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise IndexDamagedError(f"{path} is missing ({exc}); rebuild with `survqa index --rebuild`") from exc
+        raise IndexDamagedError(
+            f"{path} is missing ({exc}); rebuild with `survqa index --rebuild`"
+        ) from exc
     if len(data) != expected["bytes"] or sha256_bytes(data) != expected["sha256"]:
         raise IndexDamagedError(
-            f"{path} fails its checksum (truncated or altered); rebuild with `survqa index --rebuild`"
+            f"{path} fails its checksum (truncated or altered); "
+            "rebuild with `survqa index --rebuild`"
         )
     return data
 
