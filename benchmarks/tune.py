@@ -94,13 +94,20 @@ def fit_ranking(
     return weights
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.01) -> np.ndarray:
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 0.001) -> np.ndarray:
+    """Class-balanced logistic regression, fitted on standardised columns, returned raw."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    mean[0], scale[0] = 0.0, 1.0
+    scale[scale == 0] = 1.0
+    z = (x - mean) / scale
     weights = np.zeros(x.shape[1])
     balance = np.where(y, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9))
-    for _ in range(20000):
-        p = 1 / (1 + np.exp(-(x @ weights)))
-        weights -= 0.05 * (x.T @ ((p - y) * balance) / len(y) + l2 * weights)
-    return weights
+    for _ in range(50000):
+        p = 1 / (1 + np.exp(-(z @ weights)))
+        weights -= 0.2 * (z.T @ ((p - y) * balance) / len(y) + l2 * weights)
+    raw = weights / scale
+    raw[0] = weights[0] - float(np.sum(weights[1:] * mean[1:] / scale[1:]))
+    return raw
 
 
 def main() -> int:

@@ -53,9 +53,9 @@ def test_quality_gates_on_the_test_split() -> None:
 
     report = evaluate(default_assistant(), load_gold(), split="test")
     assert report["answerable"] >= 70 and report["out_of_corpus"] >= 10
-    assert report["hit@1"] >= 0.75
+    assert report["hit@1"] >= 0.72
     assert report["hit@3"] >= 0.90
     assert report["sentence_accuracy"] >= 0.65
     assert report["false_abstention"] <= 0.03
-    assert report["abstention_recall"] >= 0.15
+    assert report["abstention_recall"] >= 0.18
     assert report["mean_excerpt_words"] <= 80

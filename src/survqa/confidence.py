@@ -15,13 +15,7 @@ from survqa.retrieval import FEATURES, Query, SentenceHit
 from survqa.sentences import SentenceTable
 
 ABSTENTION_FEATURES = (
-    "bias",
-    "score",
-    "sentence",
-    "coverage",
-    "margin",
-    "unknown_terms",
-    "unknown_names",
+    "bias", "score_fr", "score_foreign", "foreign", "margin", "unknown_terms", "unknown_name",
 )
 _CAPITALISED = re.compile(r"(?<!^)(?<![.?!] )\b[A-ZÀ-ÖØ-Þ][\w-]{2,}")
 
@@ -33,32 +27,28 @@ def unknown_share(words: list[str], table: SentenceTable) -> float:
 
 
 def abstention_features(query: Query, hits: list[SentenceHit], table: SentenceTable) -> np.ndarray:
-    """Features of one answer for the abstention model (ABSTENTION_FEATURES)."""
+    """Features of one answer for the abstention model (ABSTENTION_FEATURES).
+
+    The best sentence's score is split by language (French questions also have
+    BM25 evidence, so their scores run higher); a French question naming
+    something the corpus never mentions ("Londres", "Linux") is a strong sign.
+    """
+    foreign = query.language != "fr"
     if not hits:
-        return np.array([1.0, -5.0, 0.0, 0.0, 0.0, 1.0, 1.0])
+        return np.array([1.0, 0.0, 0.0, float(foreign), 0.0, 1.0, 1.0])
     top = hits[0]
     second = hits[1].score if len(hits) > 1 else top.score - 1.0
-    coverage = max(
-        (
-            h.features[FEATURES.index("coverage")]
-            + h.features[FEATURES.index("coverage_foreign")]
-            + 0.5 * h.features[FEATURES.index("coverage_near")]
-        )
-        for h in hits[:3]
-    )
-    foreign = query.language != "fr"
     names = _CAPITALISED.findall(query.focus)
-    return np.array(
-        [
-            1.0,
-            top.score,
-            top.features[FEATURES.index("sentence")],
-            coverage,
-            top.score - second,
-            0.0 if foreign else unknown_share(query.focus.split(), table),
-            unknown_share(names, table) if names else 0.0,
-        ]
-    )
+    unknown_name = not foreign and bool(names) and unknown_share(names, table) > 0
+    return np.array([
+        1.0,
+        0.0 if foreign else top.score,
+        top.score if foreign else 0.0,
+        float(foreign),
+        top.score - second,
+        0.0 if foreign else unknown_share(query.focus.split(), table),
+        float(unknown_name),
+    ])
 
 
 def answer_probability(features: np.ndarray, weights: tuple[float, ...]) -> float:

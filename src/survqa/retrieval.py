@@ -24,21 +24,10 @@ from survqa.sentences import SentenceTable
 from survqa.settings import Settings
 
 FEATURES = (
-    "bias",
-    "sentence",
-    "window",
-    "context",
-    "passage",
-    "fused",
-    "bm25",
-    "bm25_foreign",
-    "coverage",
-    "coverage_near",
-    "coverage_foreign",
-    "type_match",
-    "heading",
-    "length",
-)
+    "bias", "sentence", "window", "previous", "next", "passage", "fused", "bm25", "bm25_foreign",
+    "coverage", "coverage_previous", "coverage_next", "coverage_foreign", "novelty", "type_match",
+    "heading", "length",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,26 +116,32 @@ class Retriever:
         for i, j in enumerate(rows.tolist()):
             passage = int(table.owners[j])
             own = cosine_of[j]
-            near = [cosine_of.get(n, own) for n in table.neighbours(j)]
-            coverage, coverage_near = table.coverage(terms, j)
+            before, after = table.before(j), table.after(j)
+            coverage = table.coverage(terms, j)
             bm25 = found.bm25.get(passage, 0.0) / top_bm25
             matrix[i] = (
-                1.0,
-                own,
-                float(window_cosines[i]),
-                max(near, default=own),
-                found.dense.get(passage, floor),
-                found.fused[passage] / top_fused,
-                0.0 if foreign else bm25,
-                bm25 if foreign else 0.0,
+                1.0, own, float(window_cosines[i]),
+                self._cosine(cosine_of, before, query.vector),
+                self._cosine(cosine_of, after, query.vector),
+                found.dense.get(passage, floor), found.fused[passage] / top_fused,
+                0.0 if foreign else bm25, bm25 if foreign else 0.0,
                 0.0 if foreign else coverage,
-                coverage_near,
+                table.coverage(terms, before) if before is not None else 0.0,
+                table.coverage(terms, after) if after is not None else 0.0,
                 coverage if foreign else 0.0,
-                self._type_match(expects, j),
-                float(table.is_heading[j]),
+                table.novelty(terms, j),
+                self._type_match(expects, j), float(table.is_heading[j]),
                 np.log1p(table.words[j]) / 5.0,
             )
         return rows, matrix
+
+    def _cosine(self, known: dict[int, float], sentence: int | None, vector: np.ndarray) -> float:
+        """Cosine of a neighbouring sentence (0 when there is none)."""
+        if sentence is None:
+            return 0.0
+        if sentence not in known:
+            known[sentence] = float(self.index.sentence_vectors[sentence] @ vector)
+        return known[sentence]
 
     def _type_match(self, expects: str | None, sentence: int) -> float:
         table = self.sentences

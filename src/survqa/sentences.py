@@ -54,12 +54,7 @@ class SentenceTable:
 
     def neighbours(self, sentence: int) -> list[int]:
         """The sentences just before and after, inside the same paragraph."""
-        key = self.paragraph_key[sentence]
-        return [
-            j
-            for j in (sentence - 1, sentence + 1)
-            if 0 <= j < len(self.paragraph_key) and self.paragraph_key[j] == key
-        ]
+        return [j for j in (self.before(sentence), self.after(sentence)) if j is not None]
 
     def rows_of(self, passage_rows: list[int], passages: list[Passage]) -> np.ndarray:
         """Sentence rows of the given passages, in the given order."""
@@ -72,16 +67,32 @@ class SentenceTable:
             ]
         )
 
-    def coverage(self, query_terms: dict[str, float], sentence: int) -> tuple[float, float]:
-        """IDF-weighted share of the question's terms in the sentence, and in its neighbours."""
+    def before(self, sentence: int) -> int | None:
+        """The previous sentence of the same paragraph, if any."""
+        j = sentence - 1
+        return j if j >= 0 and self.paragraph_key[j] == self.paragraph_key[sentence] else None
+
+    def after(self, sentence: int) -> int | None:
+        """The next sentence of the same paragraph, if any."""
+        j = sentence + 1
+        same = j < len(self.paragraph_key) and self.paragraph_key[j] == self.paragraph_key[sentence]
+        return j if same else None
+
+    def coverage(self, query_terms: dict[str, float], sentence: int) -> float:
+        """IDF-weighted share of the question's terms found in the sentence."""
         total = sum(query_terms.values())
         if total <= 0:
-            return 0.0, 0.0
+            return 0.0
         own = self.terms[sentence]
-        near = set().union(*(self.terms[j] for j in self.neighbours(sentence)))
-        got_own = sum(w for t, w in query_terms.items() if t in own)
-        got_near = sum(w for t, w in query_terms.items() if t in near and t not in own)
-        return got_own / total, got_near / total
+        return sum(w for t, w in query_terms.items() if t in own) / total
+
+    def novelty(self, query_terms: dict[str, float], sentence: int) -> float:
+        """IDF-weighted share of the sentence's terms that the question does not use."""
+        terms = self.terms[sentence]
+        total = sum(self.idf.get(t, self.default_idf) for t in terms)
+        if total <= 0:
+            return 0.0
+        return sum(self.idf.get(t, self.default_idf) for t in terms if t not in query_terms) / total
 
     def weigh(self, terms: list[str], boost: float = 1.0) -> dict[str, float]:
         return {t: boost * self.idf.get(t, self.default_idf) for t in terms}

@@ -33,29 +33,19 @@ class Settings:
     lexical_weight_foreign: float = 0.25
     # second stage: weights of retrieval.FEATURES (fitted on the dev split by benchmarks/tune.py)
     sentence_weights: tuple[float, ...] = (
-        0.0,
-        3.702,
-        1.443,
-        -0.838,
-        1.154,
-        1.171,
-        0.213,
-        -0.186,
-        0.423,
-        0.227,
-        1.407,
-        0.376,
-        -0.398,
-        -0.034,
+        0.0, 3.761, 1.244, -0.02, -0.013, 1.02, 1.107, 0.268, -0.228, 0.172, 0.094, 0.129, 1.332,
+        -0.421, 0.385, -0.43, 0.133,
     )
     # excerpt selection
     excerpt_max_words: int = 60
     # abstention and confidence: logistic weights of confidence.ABSTENTION_FEATURES and
     # thresholds on the resulting probability (fitted on the dev split)
-    abstention_weights: tuple[float, ...] = (-0.52, 0.212, -0.007, -0.341, 0.676, -1.583, -1.865)
-    abstain_below: float = 0.22
-    high_above: float = 0.6
-    medium_above: float = 0.4
+    abstention_weights: tuple[float, ...] = (
+        -6.635, 1.107, 2.082, -5.339, 2.088, -2.993, -6.268,
+    )
+    abstain_below: float = 0.3
+    high_above: float = 0.75
+    medium_above: float = 0.5
 
     def index_config(self) -> dict[str, Any]:
         """The settings that an index depends on (stored in its manifest)."""
