@@ -22,7 +22,7 @@ _CAPITALISED = re.compile(r"(?<!^)(?<![.?!] )\b[A-ZÀ-ÖØ-Þ][\w-]{2,}")
 
 def unknown_share(words: list[str], table: SentenceTable) -> float:
     """Share of the stems of ``words`` that never occur in the corpus."""
-    stems = [t for w in words for t in tokenize(w)]
+    stems = tokenize(" ".join(words))
     return sum(t not in table.idf for t in stems) / len(stems) if stems else 0.0
 
 
