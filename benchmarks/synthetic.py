@@ -15,6 +15,7 @@ in real prose (long posting lists for frequent terms, a long tail of rare ones).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import numpy as np
@@ -25,16 +26,18 @@ LATENT = 16
 BASES = 32
 TOPICS = 64
 
-FUNCTION_WORDS = (
+_FUNCTION = (
     "le la les de des du un une et en à au aux que qui dans pour par sur avec ne pas plus "
     "se ce son sa ses est sont été a ont il elle ils on nous leur leurs mais ou où comme "
     "aussi cette ces tout même"
-).split()
-SYLLABLES = (
+)
+FUNCTION_WORDS = tuple(_FUNCTION.split())
+_SYLLABLES = (
     "ba be bi bo bu ca ce ci co cu da de di do du fa fe fi fo ga ge gi go la le li lo lu "
     "ma me mi mo mu na ne ni no nu pa pe pi po pu ra re ri ro ru sa se si so su ta te ti "
     "to tu va ve vi vo ché chi quo gué tré pré bri cla flo gra plu sté tra vri mé ré sé"
-).split()
+)
+SYLLABLES = tuple(_SYLLABLES.split())
 
 
 class VectorSource:
@@ -54,8 +57,10 @@ class VectorSource:
     def sample(self, rows: int, seed: int) -> np.ndarray:
         rng = np.random.default_rng(seed)
         labels = rng.integers(0, len(self.centres), rows)
-        latent = rng.normal(size=(rows, LATENT)).astype(np.float32)
-        out = self.centres[labels] + 0.3 * rng.normal(size=(rows, self.dim)).astype(np.float32)
+        latent = rng.standard_normal(size=(rows, LATENT), dtype=np.float32)
+        out = rng.standard_normal(size=(rows, self.dim), dtype=np.float32)
+        out *= 0.3
+        out += self.centres[labels]
         which = labels % BASES
         for b in range(BASES):
             pick = which == b
@@ -100,13 +105,14 @@ class TextSource:
         while len(words) < vocabulary:
             parts = rng.choice(SYLLABLES, size=int(rng.integers(2, 5)))
             words.add("".join(parts))
-        self.words = np.array(FUNCTION_WORDS + sorted(words), dtype=object)
+        self.words = np.array([*FUNCTION_WORDS, *sorted(words)], dtype=object)
         ranks = np.arange(1, len(self.words) + 1)
         weights = 1.0 / ranks**1.07
         self.cumulative = np.cumsum(weights / weights.sum())
         self.topics = rng.integers(len(FUNCTION_WORDS) + 500, len(self.words), size=(500, 200))
 
-    def passages(self, rows: int, seed: int) -> list[str]:
+    def word_ids(self, rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """(vocabulary index of every word, words per passage) for ``rows`` passages."""
         rng = np.random.default_rng(seed)
         lengths = rng.integers(30, 71, rows)
         total = int(lengths.sum())
@@ -114,10 +120,13 @@ class TextSource:
         background = np.minimum(background, len(self.words) - 1)
         topic_of = np.repeat(rng.integers(0, len(self.topics), rows), lengths)
         topical = self.topics[topic_of, rng.integers(0, self.topics.shape[1], total)]
-        chosen = np.where(rng.random(total) < 0.3, topical, background)
+        return np.where(rng.random(total) < 0.3, topical, background), lengths
+
+    def passages(self, rows: int, seed: int) -> list[str]:
+        chosen, lengths = self.word_ids(rows, seed)
         tokens = self.words[chosen]
         bounds = np.concatenate([[0], np.cumsum(lengths)])
-        return [" ".join(tokens[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        return [" ".join(tokens[a:b]) for a, b in itertools.pairwise(bounds)]
 
     def chunks(self, size: int = CHUNK) -> Iterator[list[str]]:
         for i, start in enumerate(range(0, self.count, size)):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from survqa import fusion
+from survqa.backend import FaissBm25Backend, SearchBackend
 from survqa.index import SearchIndex
 from survqa.lexical import tokenize
 from survqa.question import expected_answer
@@ -63,9 +64,16 @@ class Candidates:
 class Retriever:
     """Search over one loaded index; immutable after construction, so thread-safe."""
 
-    def __init__(self, index: SearchIndex, documents: dict[str, Document], settings: Settings):
+    def __init__(
+        self,
+        index: SearchIndex,
+        documents: dict[str, Document],
+        settings: Settings,
+        backend: SearchBackend | None = None,
+    ):
         self.index = index
         self.settings = settings
+        self.backend = backend or FaissBm25Backend.from_index(index)
         self.sentences = SentenceTable(index.passages, index.sentence_passage, documents)
         self.weights = np.asarray(settings.sentence_weights, dtype=np.float64)
         if self.weights.shape != (len(FEATURES),):
@@ -75,8 +83,8 @@ class Retriever:
         """Fused candidate passages, best first, restricted to ``sources``."""
         s = self.settings
         pool = s.candidates if sources is None else len(self.index.passages)
-        dense = self.index.dense.search(query.vector, pool)
-        lexical = self.index.lexical.search(query.text, pool)
+        dense = self.backend.dense_search(query.vector, pool)
+        lexical = self.backend.lexical_search(query.text, pool)
         lexical_weight = 1.0 if query.language == "fr" else s.lexical_weight_foreign
         if s.fusion == "rrf":
             fused = fusion.reciprocal_rank(

@@ -22,7 +22,7 @@ class Settings:
     sentence_context: int = 1
     # dense index type: "auto" picks exact search below exact_threshold vectors
     dense_index: str = "auto"
-    exact_threshold: int = 200_000
+    exact_threshold: int = 50_000
     # query handling
     max_query_chars: int = 2000
     max_k: int = 50
