@@ -59,3 +59,18 @@ def test_quality_gates_on_the_test_split() -> None:
     assert report["false_abstention"] <= 0.03
     assert report["abstention_recall"] >= 0.18
     assert report["mean_excerpt_words"] <= 80
+
+
+@pytest.mark.slow
+def test_follow_up_conversations() -> None:
+    from gold_data import load_followups
+
+    from survqa.answer import default_assistant
+    from survqa.evaluation import answer_rank
+
+    cases = load_followups()
+    assistant = default_assistant()
+    hits = sum(
+        answer_rank(assistant.ask(c["question"], 5, history=c["history"]), c) == 1 for c in cases
+    )
+    assert hits >= 6, f"{hits}/{len(cases)} follow-ups answered at rank 1"

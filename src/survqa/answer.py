@@ -137,8 +137,7 @@ class Assistant:
         retriever, builder, documents = self._ready()
         allowed = self._check_sources(sources, documents)
         searched = resolve(text, turns)
-        vector = self.embedder.embed_queries([searched])[0]
-        query = Query(searched, text, detect_language(text), vector)
+        query = Query(searched, text, detect_language(text), self._vector(text, searched))
         hits = retriever.rank_sentences(query, retriever.candidates(query, allowed))
         windows = builder.select(hits, k + 3)
         chances = [self._probability(query, hits, retriever, w.hit) for w in windows]
@@ -157,6 +156,14 @@ class Assistant:
             query=searched,
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
+
+    def _vector(self, text: str, searched: str) -> np.ndarray:
+        """The question's vector; a follow-up blends its own words with its context."""
+        if searched == text:
+            return self.embedder.embed_queries([text])[0]
+        own, context = self.embedder.embed_queries([text, searched])
+        blend = own + context
+        return (blend / max(float(np.linalg.norm(blend)), 1e-12)).astype(np.float32)
 
     def _probability(
         self, query: Query, hits: list[SentenceHit], retriever: Retriever, hit: SentenceHit

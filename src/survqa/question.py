@@ -66,19 +66,31 @@ def check_history(history: object, max_chars: int) -> list[str]:
     return [turn for turn in cleaned if any(ch.isalnum() for ch in turn)]
 
 
+_REFERS = re.compile(r"\b(ces|cette|cet|ceux|celles|these|those|them|they)\b", re.IGNORECASE)
+
+
 def is_follow_up(question: str) -> bool:
-    """An elliptical question ("Et à Berlin ?") that needs the previous one to make sense."""
+    """An elliptical question ("Et à Berlin ?", "And who heads it?") that needs the previous one."""
+    terms = len(tokenize(question))
     if _FOLLOW_UP_START.match(question):
-        return len(tokenize(question)) <= 4
-    return len(tokenize(question)) <= 1
+        return True
+    return terms <= 1 or (terms <= 3 and bool(_REFERS.search(question)))
 
 
 def resolve(question: str, history: list[str]) -> str:
-    """The text to search: the question, preceded by the question it follows up."""
+    """The text to search: the question, preceded by the turn(s) it follows up.
+
+    The previous turn is taken, and the one before it too when that turn itself
+    leans on an earlier one ("Qui fournit ces caméras ?").
+    """
     if not history or not is_follow_up(question):
         return question
-    anchor = next((h for h in reversed(history) if not is_follow_up(h)), history[-1])
-    return f"{anchor} {question}"
+    context: list[str] = []
+    for turn in reversed(history[-2:]):
+        context.insert(0, turn)
+        if not (is_follow_up(turn) or _REFERS.search(turn)):
+            break
+    return " ".join([*context, question])
 
 
 _EXPECTS = (
