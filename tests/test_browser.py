@@ -9,16 +9,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from app_process import running_app
 
 pytestmark = pytest.mark.browser
 
@@ -44,47 +40,13 @@ PARIS = "Combien de caméras compte Paris ?"
 SCROLL_CHAT_TO_TOP = """() => document.querySelectorAll('#sq-chat *').forEach(e => {
   if (e.scrollHeight > e.clientHeight + 10 && /auto|scroll/.test(getComputedStyle(e).overflowY))
     e.scrollTop = 0; })"""
-STARTUP_SECONDS = 300
 REPLY_MS = 120_000
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start_app(tmp: Path, corpus: Path | None, index: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "SURVQA_INDEX": str(index), "GRADIO_ANALYTICS_ENABLED": "False"}
-    cmd = [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--index", str(index)]
-    if corpus is not None:
-        cmd += ["--corpus", str(corpus)]
-    log = (tmp / f"app-{port}.log").open("w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"app exited: {(tmp / f'app-{port}.log').read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("app did not answer HTTP in time")
-            time.sleep(1)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    args = ["--index", str(index)] + (["--corpus", str(corpus)] if corpus is not None else [])
+    with running_app(tmp / "app.log", *args, env={"SURVQA_INDEX": str(index)}) as (url, _):
+        yield url + "/"
 
 
 @pytest.fixture(scope="module")

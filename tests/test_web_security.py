@@ -12,8 +12,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -24,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from app_process import free_port, running_app
 
 from survqa.records import Answer, Document
 from survqa.webui import BAD_QUESTION, build_app, escape, launch_options, respond
@@ -31,12 +30,6 @@ from survqa.webui import BAD_QUESTION, build_app, escape, launch_options, respon
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_INDEX = Path(os.environ.get("SURVQA_TEST_INDEX") or ROOT / "index")
 LEAKS = ("Traceback", 'File "/', "root:x:0:0", "format_version", "site-packages")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class App:
@@ -73,30 +66,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     tmp = tmp_path_factory.mktemp("websec")
     index = tmp / "index"
     shutil.copytree(SOURCE_INDEX, index)
-    port = free_port()
-    env = {**os.environ, "SURVQA_INDEX": str(index), "GRADIO_ANALYTICS_ENABLED": "False"}
-    env.pop("SURVQA_HOST", None)
     log = tmp / "app.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"app exited: {log.read_text()[-3000:]}")
-            try:
-                if httpx.get(url + "/", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
+    with running_app(log, env={"SURVQA_INDEX": str(index)}) as (url, port):
         yield App(url, port, index, log)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_listens_on_loopback_only(app: App) -> None:
