@@ -117,3 +117,13 @@ def test_seed_edit_in_a_temporary_corpus_rebuilds(seeds_copy: Path, tmp_path: Pa
     rebuilt = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
     assert rebuilt["corpus"]["hash"] != built["corpus"]["hash"]
     assert "77 777" in answer.excerpts[0].text
+
+
+def test_corroborating_documents_are_grouped_as_also_in() -> None:
+    answer = ask("Combien de caméras de surveillance IHS Markit recensait-il en Chine en 2016 ?")
+    first = answer.excerpts[0]
+    assert "176 millions de caméras" in first.text and first.source == "001_c2f8cadc7eb2a992.txt"
+    also = {c.source: c for c in first.also_in}
+    assert "002_57e457aff61ca5f8.txt" in also
+    assert "176 millions de caméras" in also["002_57e457aff61ca5f8.txt"].text
+    assert all(e.source != "002_57e457aff61ca5f8.txt" or "176" not in e.text for e in answer.excerpts[1:])
