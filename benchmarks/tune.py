@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from survqa import Assistant, Settings
-from survqa.confidence import abstention_features
+from survqa.confidence import abstention_features, question_evidence, score_below
 from survqa.embedding import Embedder, make_embedder
 from survqa.evaluation import contains_answer, load_gold, run, summarise
 from survqa.language import detect_language
@@ -130,7 +130,9 @@ def main() -> int:
     x, y = [], []
     for item, query, *_ in prepared:
         hits = retriever.rank_sentences(query, retriever.candidates(query, None))
-        x.append(abstention_features(query, hits, retriever.sentences))
+        evidence = question_evidence(query, retriever.sentences)
+        top = hits[0].score
+        x.append(abstention_features(query, top, score_below(hits, top), evidence))
         y.append(item["in_corpus"])
     logistic = fit_logistic(np.array(x), np.array(y, dtype=float))
     print("abstention_weights =", tuple(round(float(w), 3) for w in logistic))

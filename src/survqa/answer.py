@@ -15,7 +15,12 @@ import numpy as np
 
 from survqa import index as index_module
 from survqa import library, storage
-from survqa.confidence import abstention_features, answer_probability
+from survqa.confidence import (
+    abstention_features,
+    answer_probability,
+    question_evidence,
+    score_below,
+)
 from survqa.embedding import Embedder, make_embedder
 from survqa.errors import IndexDamagedError, IndexMissingError
 from survqa.excerpts import ExcerptBuilder, group_corroborating
@@ -23,7 +28,7 @@ from survqa.ingest import Limits
 from survqa.language import detect_language
 from survqa.question import check_history, check_k, check_question, resolve
 from survqa.records import Answer, Document
-from survqa.retrieval import Query, Retriever, SentenceHit
+from survqa.retrieval import Query, Retriever
 from survqa.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -140,7 +145,11 @@ class Assistant:
         query = Query(searched, text, detect_language(text), self._vector(text, searched))
         hits = retriever.rank_sentences(query, retriever.candidates(query, allowed))
         windows = builder.select(hits, k + 3)
-        chances = [self._probability(query, hits, retriever, w.hit) for w in windows]
+        evidence = question_evidence(query, retriever.sentences)
+        chances = [
+            self._probability(query, w.hit.score, score_below(hits, w.hit.score), evidence)
+            for w in windows
+        ]
         no_answer = not chances or chances[0] < s.abstain_below
         excerpts = [
             builder.excerpt(w, self._confidence(p, no_answer))
@@ -166,11 +175,10 @@ class Assistant:
         return (blend / max(float(np.linalg.norm(blend)), 1e-12)).astype(np.float32)
 
     def _probability(
-        self, query: Query, hits: list[SentenceHit], retriever: Retriever, hit: SentenceHit
+        self, query: Query, score: float, next_score: float, evidence: tuple[float, float]
     ) -> float:
-        """Probability that ``hit`` answers, compared with the hits ranked below it."""
-        below = [h for h in hits if h.score < hit.score]
-        features = abstention_features(query, [hit, *below], retriever.sentences)
+        """Probability that the sentence scoring ``score`` answers the question."""
+        features = abstention_features(query, score, next_score, evidence)
         return answer_probability(features, self.settings.abstention_weights)
 
     def _confidence(self, probability: float, no_answer: bool) -> str:

@@ -11,7 +11,7 @@ import re
 import numpy as np
 
 from survqa.lexical import tokenize
-from survqa.retrieval import FEATURES, Query, SentenceHit
+from survqa.retrieval import Query, SentenceHit
 from survqa.sentences import SentenceTable
 
 ABSTENTION_FEATURES = (
@@ -26,29 +26,41 @@ def unknown_share(words: list[str], table: SentenceTable) -> float:
     return sum(t not in table.idf for t in stems) / len(stems) if stems else 0.0
 
 
-def abstention_features(query: Query, hits: list[SentenceHit], table: SentenceTable) -> np.ndarray:
-    """Features of one answer for the abstention model (ABSTENTION_FEATURES).
+def question_evidence(query: Query, table: SentenceTable) -> tuple[float, float]:
+    """What the question alone says: (share of its stems unknown to the corpus, whether a
+    French question names something the corpus never mentions, 0/1). Foreign questions: 0, 0."""
+    if query.language != "fr":
+        return 0.0, 0.0
+    names = _CAPITALISED.findall(query.focus)
+    unknown_name = bool(names) and unknown_share(names, table) > 0
+    return unknown_share(query.focus.split(), table), float(unknown_name)
 
-    The best sentence's score is split by language (French questions also have
-    BM25 evidence, so their scores run higher); a French question naming
-    something the corpus never mentions ("Londres", "Linux") is a strong sign.
+
+def abstention_features(
+    query: Query, score: float, next_score: float, evidence: tuple[float, float]
+) -> np.ndarray:
+    """Features of one excerpt for the abstention model (ABSTENTION_FEATURES).
+
+    The sentence's score is split by language (French questions also have
+    BM25 evidence, so their scores run higher); ``next_score`` is the best
+    score below it; ``evidence`` comes from :func:`question_evidence`.
     """
     foreign = query.language != "fr"
-    if not hits:
-        return np.array([1.0, 0.0, 0.0, float(foreign), 0.0, 1.0, 1.0])
-    top = hits[0]
-    second = hits[1].score if len(hits) > 1 else top.score - 1.0
-    names = _CAPITALISED.findall(query.focus)
-    unknown_name = not foreign and bool(names) and unknown_share(names, table) > 0
+    unknown_terms, unknown_name = evidence
     return np.array([
         1.0,
-        0.0 if foreign else top.score,
-        top.score if foreign else 0.0,
+        0.0 if foreign else score,
+        score if foreign else 0.0,
         float(foreign),
-        top.score - second,
-        0.0 if foreign else unknown_share(query.focus.split(), table),
-        float(unknown_name),
+        score - next_score,
+        unknown_terms,
+        unknown_name,
     ])
+
+
+def score_below(hits: list[SentenceHit], score: float) -> float:
+    """The best score strictly below ``score`` among ranked hits (score − 1 when none)."""
+    return next((h.score for h in hits if h.score < score), score - 1.0)
 
 
 def answer_probability(features: np.ndarray, weights: tuple[float, ...]) -> float:
