@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from survqa.corpus import load_documents
 from survqa.lexical import tokenize
+from survqa.records import Document
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -86,6 +88,12 @@ def fake_embedder() -> FakeEmbedder:
 @pytest.fixture
 def tiny_corpus(tmp_path: Path) -> Path:
     return write_corpus(tmp_path / "corpus", TINY)
+
+
+@pytest.fixture(scope="session")
+def seeds() -> list[Document]:
+    """The real seed documents, loaded once."""
+    return load_documents(SEEDS)
 
 
 @pytest.fixture

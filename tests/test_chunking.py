@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from survqa.chunking import chunk_document, chunk_documents, split_sentences, word_count
-from survqa.corpus import clean_span, load_documents, paragraphs
+from survqa.corpus import clean_span, paragraphs
 from survqa.records import Document, Passage
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -28,11 +28,6 @@ BOILERPLATE = [
     "Wikimedia",
     "fournir leur niveau de",
 ]
-
-
-@pytest.fixture(scope="module")
-def seeds() -> list[Document]:
-    return load_documents(SEEDS)
 
 
 @pytest.fixture(scope="module")

@@ -51,11 +51,6 @@ BOILERPLATE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def seeds() -> list[Document]:
-    return load_documents(SEEDS)
-
-
 def _paragraph_texts(doc: Document) -> list[str]:
     return [clean_span(doc.text[start:end]) for start, end in paragraphs(doc.text)]
 
