@@ -134,7 +134,7 @@ def test_french_question_shows_title_and_highlight(browser: object, app_url: str
 
 def test_english_question_gets_a_french_excerpt(browser: object, app_url: str) -> None:
     w = Watched(browser, app_url)
-    w.ask("How many surveillance cameras does Paris have?")
+    w.ask("How many cameras are there in Paris?")  # the English example of the UI
     marked = w.last_reply().locator(".sq-card mark").first.inner_text()  # type: ignore[attr-defined]
     assert "56 000 caméras" in marked
 

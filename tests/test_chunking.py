@@ -99,6 +99,24 @@ def test_closing_quotes_and_brackets_stay() -> None:
     ]
 
 
+def test_short_quotation_is_one_sentence_with_its_attribution() -> None:
+    text = (
+        "Il parle. « C’est dur. On y arrivera en Grèce. En France, non », dit-il. "
+        "Après « Oui. » Fin."
+    )
+    assert _sentences(text) == [
+        "Il parle.",
+        "« C’est dur. On y arrivera en Grèce. En France, non », dit-il.",
+        "Après « Oui. »",
+        "Fin.",
+    ]
+
+
+def test_long_quotation_is_still_split() -> None:
+    long = "Phrase numéro un assez longue. " * 15
+    assert len(_sentences(f"« {long}»")) == 15
+
+
 def test_opening_quote_bracket_and_digit_start_sentences() -> None:
     text = "Fin. « Début » ici. (Ex : ceci). 2020 fut dur. “Oui” dit-il."
     assert _sentences(text) == [

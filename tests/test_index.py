@@ -89,6 +89,8 @@ def test_staleness(tiny_corpus, tmp_path, fake_embedder) -> None:
     documents = load_documents(tiny_corpus)
     assert not index_module.is_stale(manifest, documents, Settings())
     assert index_module.is_stale(manifest, documents, Settings(passage_words=50))
+    older_chunker = {**manifest, "chunker": manifest["chunker"] - 1}
+    assert index_module.is_stale(older_chunker, documents, Settings())
     (tiny_corpus / "a.txt").write_text("Texte modifié. Tout autre chose.\n", encoding="utf-8")
     assert index_module.is_stale(manifest, load_documents(tiny_corpus), Settings())
 

@@ -4,7 +4,14 @@ import unicodedata
 
 import pytest
 
-from survqa.question import check_history, check_k, check_question, is_follow_up, resolve
+from survqa.question import (
+    check_history,
+    check_k,
+    check_question,
+    expected_answer,
+    is_follow_up,
+    resolve,
+)
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "?!…", "\x00\x01", "\u200b\u202e"])
@@ -59,3 +66,22 @@ def test_follow_up_resolution() -> None:
     assert resolve("Et à Berlin ?", history) == "Combien de caméras compte Paris ? Et à Berlin ?"
     assert resolve("Qui est Chen Quanguo ?", history) == "Qui est Chen Quanguo ?"
     assert resolve("Et à Berlin ?", []) == "Et à Berlin ?"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Combien de caméras compte Paris ?", "number"),
+        ("How many cameras does Paris have?", "number"),
+        ("En quelle année le projet a-t-il commencé ?", "date"),
+        ("Pourquoi le pouvoir surveille-t-il sa population ?", "reason"),
+        ("Why does the Party watch its people?", "reason"),
+        ("¿Por qué vigila el gobierno?", "reason"),
+        ("Warum überwacht die Regierung?", "reason"),
+        ("Qui a fondé l’entreprise ?", "name"),
+        ("Quelle entreprise a vendu ces caméras ?", "name"),
+        ("Que signifie Yinsi ?", None),
+    ],
+)
+def test_expected_answer_kind(question: str, kind: str | None) -> None:
+    assert expected_answer(question) == kind

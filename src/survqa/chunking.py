@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from survqa.corpus import clean_span, paragraphs
 from survqa.records import Document, Passage, Span
 
+# Bumped whenever sentence or passage boundaries change: an index built by another
+# version is stale and rebuilt (vectors of unchanged text are reused).
+CHUNKER_VERSION = 2
 # Sentence-final punctuation, then closing quotes / brackets, then whitespace.
 _END = re.compile(r"(?:\.\.\.|[.!?…])+(?:[ \u00a0\u202f]?[»”\"’)\]])*(?=\s)")
 # A bullet or a numbered item at the start of a line.
@@ -25,6 +28,8 @@ _ABBREVIATIONS = frozenset(
     )
 )
 _INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]")
+# A short quotation in guillemets: one utterance, kept in one sentence with its attribution.
+_QUOTE = re.compile(r"«[^«»]{1,400}»")
 
 
 def _trim(text: str, start: int, end: int) -> Span:
@@ -69,7 +74,10 @@ def _sentence_starts(text: str, start: int, end: int) -> list[int]:
         char = text[nxt]
         if char.isupper() or char.isdigit() or char in _OPENERS:
             starts.add(nxt)
-    return sorted(pos for pos in starts if start < pos < end)
+    quoted = [(m.start(), m.end()) for m in _QUOTE.finditer(text, start, end)]
+    return sorted(
+        pos for pos in starts if start < pos < end and not any(a < pos < b for a, b in quoted)
+    )
 
 
 def split_sentences(text: str, start: int, end: int) -> list[Span]:
@@ -78,8 +86,10 @@ def split_sentences(text: str, start: int, end: int) -> list[Span]:
     A sentence ends at . ! ? … or "..." (plus closing quotes / brackets) followed by
     whitespace and an uppercase letter, a digit, an opening quote or bracket, or a
     bullet; not after common abbreviations, initials ("J.", "U.S."), list numbers or
-    "( !)". Bullets and numbered items at the start of a line start a new unit. Line
-    breaks alone never split. Numbers like "3,3" or "1.100" are safe (no space).
+    "( !)", nor inside a short quotation in guillemets (« … », up to 400 characters:
+    one utterance). Bullets and numbered items at the start of a line start a
+    new unit. Line breaks alone never split. Numbers like "3,3" or "1.100" are safe
+    (no space).
     """
     cuts = [start, *_sentence_starts(text, start, end), end]
     spans = [_trim(text, a, b) for a, b in itertools.pairwise(cuts)]

@@ -22,7 +22,7 @@ import numpy as np
 from tqdm import tqdm
 
 from survqa import storage
-from survqa.chunking import chunk_documents
+from survqa.chunking import CHUNKER_VERSION, chunk_documents
 from survqa.corpus import clean_span, corpus_hash
 from survqa.dense import DenseIndex, choose_kind
 from survqa.embedding import Embedder
@@ -146,6 +146,7 @@ def build(
             "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "embedder": {"name": embedder.name, "dim": embedder.dim},
             "settings": settings.index_config(),
+            "chunker": CHUNKER_VERSION,
             "dense": {"kind": kind, "count": dense.size},
             "counts": {"passages": len(passages), "sentences": len(sentence_vectors)},
             "corpus": _corpus_entry(documents),
@@ -191,8 +192,10 @@ def check_compatible(manifest: dict[str, Any], embedder: Embedder, folder: Path)
 
 
 def is_stale(manifest: dict[str, Any], documents: Sequence[Document], settings: Settings) -> bool:
-    """True when a document or an index setting changed since the index was built."""
+    """True when a document, an index setting or the chunker changed since the build."""
     if manifest.get("settings") != settings.index_config():
+        return True
+    if manifest.get("chunker") != CHUNKER_VERSION:
         return True
     return bool(manifest.get("corpus", {}).get("hash") != corpus_hash(documents))
 

@@ -112,6 +112,14 @@ _EXPECTS = (
         ),
     ),
     (
+        "reason",
+        re.compile(
+            r"\b(pourquoi|pour quelle raison|dans quel but|why|for what reason|por qu[eé]|"
+            r"warum|weshalb|wieso|perch[eé]|per quale motivo)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
         "name",
         re.compile(
             r"\b(qui|quel(le)?s? (entreprise|société|pays|ville|groupe|organisation|ong)|who|which "
@@ -124,7 +132,7 @@ _EXPECTS = (
 
 
 def expected_answer(question: str) -> str | None:
-    """What kind of answer the question asks for: "number", "date", "name" or None."""
+    """What kind of answer the question asks for: "number", "date", "reason", "name" or None."""
     for kind, pattern in _EXPECTS:
         if pattern.search(question):
             return kind

@@ -159,13 +159,16 @@ class Retriever:
             return float(table.has_year[sentence])
         if expects == "name":
             return float(table.has_name[sentence])
+        if expects == "reason":
+            return float(table.has_reason[sentence])
         return 0.0
 
     def rank_sentences(self, query: Query, found: Candidates) -> list[SentenceHit]:
         """Every sentence of the candidate passages, scored, best first."""
         rows, matrix = self.features(query, found)
         scores = matrix @ self.weights
-        order = np.lexsort((rows, -scores))
+        headings = matrix[:, FEATURES.index("heading")] > 0
+        order = np.lexsort((rows, -scores, headings))  # a heading answers only as a last resort
         return [
             SentenceHit(
                 int(rows[i]),

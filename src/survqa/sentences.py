@@ -19,6 +19,11 @@ SENTENCE_ENDS = (".", "!", "?", "…", "»", '"', "”", ")")
 _NUMBER = re.compile(r"\d")
 _YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
 _NAME = re.compile(r"(?<=[\w,;:’'»)] )[A-ZÀ-ÖØ-Þ][\w’'-]+")
+_REASON = re.compile(
+    r"\b(afin (de|d’|d'|que)|parce que|parce qu|car|puisque|en raison|à cause|grâce à|"
+    r"dans le but|pour (que|qu|[a-zà-ÿ]+(er|ir|re))|objectif|raison)\b",
+    re.IGNORECASE,
+)
 
 
 class SentenceTable:
@@ -38,6 +43,7 @@ class SentenceTable:
         self.has_number = [bool(_NUMBER.search(s)) for s in raw]
         self.has_year = [bool(_YEAR.search(s)) for s in raw]
         self.has_name = [bool(_NAME.search(clean_span(s))) for s in raw]
+        self.has_reason = [bool(_REASON.search(clean_span(s))) for s in raw]
         self.is_heading = [
             not self.neighbours(j)
             and self.words[j] <= HEADING_WORDS
