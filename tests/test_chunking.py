@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from boilerplate import BOILERPLATE
 
 from survqa.chunking import chunk_document, chunk_documents, split_sentences, word_count
 from survqa.corpus import clean_span, paragraphs
@@ -13,21 +14,6 @@ from survqa.records import Document, Passage
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
-BOILERPLATE = [
-    "Publicité",
-    "EN CONTINU",
-    "l'édition du jour",
-    "Newsletter",
-    "![]()",
-    " |",
-    "mra/liu/tq/rhl",
-    "Image d'illustration",
-    "Pour en savoir plus",
-    "►",
-    "De notre correspondant",
-    "Wikimedia",
-    "fournir leur niveau de",
-]
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from boilerplate import BOILERPLATE
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,22 +34,6 @@ SEED_SHA256 = {
     "004_fb54ba13254649be.txt": "594bc53dd36509aa54e1e583a6556c7c2e5245244922c9c76abdfd61b9f7285f",
 }
 
-BOILERPLATE = [
-    "Publicité",
-    "EN CONTINU",
-    "l'édition du jour",
-    "Newsletter",
-    "![]()",
-    "Wikimedia |",
-    "mra/liu/tq/rhl",
-    "Image d'illustration",
-    "Darko Vojinovic",
-    "► Pour en savoir plus",
-    "Pour en savoir plus",
-    "De notre correspondant",
-    "fournir leur niveau de",
-    "Un vaste dispositif de surveillance, des incitations et des évaluations",
-]
 
 
 def _paragraph_texts(doc: Document) -> list[str]:
