@@ -59,7 +59,8 @@ def abstention_features(
 
 
 def score_below(hits: list[SentenceHit], score: float) -> float:
-    """The best score strictly below ``score`` among ranked hits (score − 1 when none)."""
+    """The first score strictly below ``score`` in rank order (score − 1 when none): the
+    best lower score among non-heading sentences, since headings are ranked last."""
     return next((h.score for h in hits if h.score < score), score - 1.0)
 
 

@@ -164,11 +164,12 @@ class Retriever:
         return 0.0
 
     def rank_sentences(self, query: Query, found: Candidates) -> list[SentenceHit]:
-        """Every sentence of the candidate passages, scored, best first."""
+        """Every sentence of the candidate passages, scored, best first; headings come
+        after every other sentence (a heading answers only as a last resort)."""
         rows, matrix = self.features(query, found)
         scores = matrix @ self.weights
         headings = matrix[:, FEATURES.index("heading")] > 0
-        order = np.lexsort((rows, -scores, headings))  # a heading answers only as a last resort
+        order = np.lexsort((rows, -scores, headings))
         return [
             SentenceHit(
                 int(rows[i]),

@@ -38,12 +38,13 @@ class SentenceTable:
             documents[passages[r].source].text[s:e]
             for r, (s, e) in zip(owners.tolist(), self.spans, strict=True)
         ]
+        cleaned = [clean_span(sentence) for sentence in raw]
         self.terms = [frozenset(tokenize(sentence)) for sentence in raw]
-        self.words = [len(clean_span(sentence).split()) for sentence in raw]
+        self.words = [len(sentence.split()) for sentence in cleaned]
         self.has_number = [bool(_NUMBER.search(s)) for s in raw]
         self.has_year = [bool(_YEAR.search(s)) for s in raw]
-        self.has_name = [bool(_NAME.search(clean_span(s))) for s in raw]
-        self.has_reason = [bool(_REASON.search(clean_span(s))) for s in raw]
+        self.has_name = [bool(_NAME.search(s)) for s in cleaned]
+        self.has_reason = [bool(_REASON.search(s)) for s in cleaned]
         self.is_heading = [
             not self.neighbours(j)
             and self.words[j] <= HEADING_WORDS
