@@ -5,7 +5,7 @@
 Host and port also come from SURVQA_HOST / SURVQA_PORT; corpus and index from
 SURVQA_CORPUS / SURVQA_INDEX (or the defaults of ``survqa.Assistant``). It listens on
 127.0.0.1 unless told otherwise. The index is loaded once, here, before the server starts.
-See ``survqa.webui`` for the ``/ask`` endpoint (``gradio_client``).
+See ``survqa.apps.webui`` for the ``/ask`` endpoint (``gradio_client``).
 """
 
 import argparse
@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from gradio.route_utils import FnIndexInferError
 
 from survqa import Assistant
-from survqa.webui import build_app, launch_options
+from survqa.apps.webui import build_app, launch_options
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("survqa.app")

@@ -6,7 +6,7 @@ import os
 # one query then took seconds instead of ~30 ms (docs/benchmarks.md). Set before either loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from survqa.answer import Assistant, ask, default_assistant
+from survqa.assistant import Assistant, ask, default_assistant
 from survqa.errors import SurvqaError
 from survqa.records import Answer, Citation, Document, Excerpt, Passage
 from survqa.settings import Settings

@@ -2,6 +2,6 @@
 
 import sys
 
-from survqa.cli import main
+from survqa.apps.cli import main
 
 sys.exit(main())

@@ -1,4 +1,4 @@
-"""Evaluation on the gold questions (tests/gold/questions.jsonl).
+"""Evaluation on the gold questions shipped with survqa (``survqa/gold/questions.jsonl``).
 
 A question is answered at rank r when the r-th excerpt comes from one of its
 gold sources and contains one of its gold answer strings (compared after
@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from survqa.answer import PROJECT_ROOT, Assistant
-from survqa.corpus import clean_span
+from survqa.assistant import Assistant
 from survqa.records import Answer, Excerpt
+from survqa.text import clean
 
-DEFAULT_GOLD = PROJECT_ROOT / "tests" / "gold" / "questions.jsonl"
+GOLD_DIR = Path(__file__).resolve().parent / "gold"
+DEFAULT_GOLD = GOLD_DIR / "questions.jsonl"
 DEPTH = 10
 
 
@@ -29,8 +30,8 @@ def load_gold(path: Path | None = None) -> list[dict[str, Any]]:
 
 
 def contains_answer(text: str, answers: Sequence[str]) -> bool:
-    flat = clean_span(text)
-    return any(clean_span(a) in flat for a in answers)
+    flat = clean(text)
+    return any(clean(a) in flat for a in answers)
 
 
 def answer_rank(answer: Answer, item: dict[str, Any]) -> int | None:
@@ -68,7 +69,7 @@ def run(assistant: Assistant, items: Sequence[dict[str, Any]]) -> list[dict[str,
                 "no_answer": answer.no_answer,
                 "rank": answer_rank(answer, item) if item["in_corpus"] else None,
                 "sentence_ok": bool(first and item["in_corpus"] and sentence_correct(first, item)),
-                "words": len(clean_span(first.text).split()) if first else 0,
+                "words": len(clean(first.text).split()) if first else 0,
                 "score": first.score if first else None,
                 "ms": elapsed,
             }

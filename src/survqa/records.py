@@ -67,20 +67,6 @@ class Passage:
 
 @dataclass(frozen=True, slots=True)
 class Citation:
-    """Another place in the corpus that states the same fact."""
-
-    source: str
-    title: str
-    start: int
-    end: int
-    answer_start: int
-    answer_end: int
-    text: str
-    publisher: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Excerpt:
     """A verbatim slice of one corpus file, with the answering sentence marked."""
 
     text: str
@@ -90,11 +76,7 @@ class Excerpt:
     end: int
     answer_start: int
     answer_end: int
-    score: float
-    confidence: str = "low"
     publisher: str | None = None
-    paragraph: int = 0
-    also_in: tuple[Citation, ...] = ()
 
     @property
     def answer(self) -> str:
@@ -104,7 +86,22 @@ class Excerpt:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["answer"] = self.answer
-        data["also_in"] = [asdict(c) for c in self.also_in]
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Excerpt(Citation):
+    """A citation ranked as an answer: its score, confidence label, paragraph number, and
+    the other documents that state the same fact."""
+
+    score: float = 0.0
+    confidence: str = "low"
+    paragraph: int = 0
+    also_in: tuple[Citation, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = Citation.to_dict(self)
+        data["also_in"] = [c.to_dict() for c in self.also_in]
         return data
 
 

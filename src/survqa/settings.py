@@ -32,15 +32,36 @@ class Settings:
     lexical_weight_foreign: float = 0.25
     # second stage: weights of retrieval.FEATURES (fitted on the dev split by benchmarks/tune.py)
     sentence_weights: tuple[float, ...] = (
-        0.0, 3.918, 1.715, 0.013, -0.015, 1.634, 0.778, 0.198, -0.218, 0.269, 0.257, -0.071, 1.293,
-        -0.133, 0.269, -0.51, 0.18,
+        0.0,
+        3.918,
+        1.715,
+        0.013,
+        -0.015,
+        1.634,
+        0.778,
+        0.198,
+        -0.218,
+        0.269,
+        0.257,
+        -0.071,
+        1.293,
+        -0.133,
+        0.269,
+        -0.51,
+        0.18,
     )
     # excerpt selection
     excerpt_max_words: int = 60
     # abstention and confidence: logistic weights of confidence.ABSTENTION_FEATURES and
     # thresholds on the resulting probability (fitted on the dev split)
     abstention_weights: tuple[float, ...] = (
-        -6.449, 0.941, 1.632, -4.713, 0.465, -0.74, -3.149,
+        -6.449,
+        0.941,
+        1.632,
+        -4.713,
+        0.465,
+        -0.74,
+        -3.149,
     )
     abstain_below: float = 0.3
     high_above: float = 0.75

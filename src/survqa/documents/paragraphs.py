@@ -1,36 +1,22 @@
-"""Load the corpus folder, clean raw slices, and find the content paragraphs.
-
-Texts are kept exactly as read: every offset indexes into ``Document.text``; cleaning
-only makes display / embedding strings, with an offset map back to the original.
-"""
+"""The content paragraphs of a document, as raw spans: site furniture (ads, menus, image
+markup, bylines) and captions repeated from the body are left out."""
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from pathlib import Path
-from typing import Any
 
-from survqa.errors import CorpusError
-from survqa.records import Document, Span
+from survqa.records import Span
+from survqa.text import clean
 
 logger = logging.getLogger(__name__)
 
-CATALOG_NAME = "catalog.json"
-TITLE_CHARS = 120
-_CATALOG_KEYS = ("title", "publisher", "author", "origin", "added")
-
-# A hyphen at the end of a line between two letters, with the line break after it.
-_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\n\s*(?=[^\W\d_])|\s+")
-
 # Whole lines (after strip) that are site furniture, never content.
-_BOILERPLATE = re.compile(
+BOILERPLATE = re.compile(
     r"^(?:[-–—]?\s*publicité\s*[-–—]?|en continu|l['’]édition du jour|newsletter.*|►.*"
     r"|!\[[^\]]*\]\([^)]*\).*|.*\s\||(?-i:[a-z]{2,5}(?:/[a-z]{2,5})+)"
     r"|de notre (?:correspondante?|envoyée? spéciale?)\b.*|cet article est republié\b.*)$",
@@ -41,49 +27,6 @@ _SOFT_END = ",;:-–—("
 _SHORT_LINE = 0.8
 # a paragraph of 8-40 words with 40% of its words in 3+ word runs of a later one
 _REPEAT_MIN_WORDS, _REPEAT_MAX_WORDS, _REPEAT_RUN, _REPEAT_RATIO = 8, 40, 3, 0.4
-
-
-@dataclass(frozen=True, slots=True)
-class CleanText:
-    """A cleaned text and, for each of its characters, the index in the original."""
-
-    text: str
-    offsets: tuple[int, ...]
-
-    def to_original(self, start: int, end: int) -> tuple[int, int]:
-        """Map the cleaned span [start, end) to the original span (end exclusive)."""
-        if end > start:
-            return self.offsets[start], self.offsets[end - 1] + 1
-        if start < len(self.offsets):
-            return self.offsets[start], self.offsets[start]
-        pos = self.offsets[-1] + 1 if self.offsets else 0
-        return pos, pos
-
-
-def clean(text: str) -> CleanText:
-    """Join line-end hyphenation, collapse whitespace to one space, strip."""
-    chars: list[str] = []
-    offsets: list[int] = []
-    pos = 0
-    for match in _BREAK.finditer(text):
-        chars.extend(text[pos : match.start()])
-        offsets.extend(range(pos, match.start()))
-        hyphen = match.group().startswith("-")
-        if not hyphen or text[match.end()].isupper():  # "Lefort-\nLavauzelle" keeps it
-            chars.append("-" if hyphen else " ")
-            offsets.append(match.start())
-        pos = match.end()
-    chars.extend(text[pos:])
-    offsets.extend(range(pos, len(text)))
-    joined = "".join(chars)
-    lo = len(joined) - len(joined.lstrip(" "))
-    hi = len(joined.rstrip(" "))
-    return CleanText(joined[lo:hi], tuple(offsets[lo:hi]))
-
-
-def clean_span(raw: str) -> str:
-    """Display / embedding form of a raw slice (see :func:`clean`)."""
-    return clean(raw).text
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +49,7 @@ def _lines(text: str) -> list[_Row]:
         body = raw.strip()
         if not body:
             out.append(BLANK)
-        elif _BOILERPLATE.match(body):
+        elif BOILERPLATE.match(body):
             out.append(BOILER)
         else:
             lead = len(raw) - len(raw.lstrip())
@@ -193,7 +136,7 @@ def repeat_ratio(words: Sequence[str], other: Sequence[str]) -> float:
 
 def _drop_repeats(text: str, spans: list[Span]) -> list[Span]:
     """Drop short paragraphs that mostly repeat a later one (a caption quoting the body)."""
-    words = [re.findall(r"[^\W_]+", clean_span(text[a:b]).lower()) for a, b in spans]
+    words = [re.findall(r"[^\W_]+", clean(text[a:b]).lower()) for a, b in spans]
     grams = [set(zip(w, w[1:], w[2:], strict=False)) for w in words]  # cheap pre-filter
     keep = []
     for k, span in enumerate(spans):
@@ -220,80 +163,3 @@ def paragraphs(text: str) -> list[Span]:
     mostly repeat a later one (captions quoting the body) are dropped.
     """
     return _drop_repeats(text, _raw_paragraphs(text))
-
-
-def _read_catalog(corpus_dir: Path) -> dict[str, dict[str, Any]]:
-    """Catalog entries by source file name; an absent catalog is an empty one."""
-    path = corpus_dir / CATALOG_NAME
-    if not path.exists():
-        logger.warning("no %s in %s: titles come from the files", CATALOG_NAME, corpus_dir)
-        return {}
-    fix = f"fix or delete {path} (format: {{'format': 1, 'documents': [{{'source': ...}}]}})"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CorpusError(f"cannot read the catalog {path}: {exc}; {fix}") from exc
-    entries = data.get("documents") if isinstance(data, dict) else None
-    if not isinstance(entries, list) or not all(_valid_entry(e) for e in entries):
-        raise CorpusError(f"malformed catalog {path}: each document needs a 'source'; {fix}")
-    if data.get("format", 1) != 1:
-        raise CorpusError(f"catalog {path} has an unknown format {data['format']!r}: {fix}")
-    return {entry["source"]: entry for entry in entries}
-
-
-def _valid_entry(entry: object) -> bool:
-    if not isinstance(entry, dict) or not isinstance(entry.get("source"), str):
-        return False
-    return all(isinstance(entry.get(k), (str, type(None))) for k in _CATALOG_KEYS)
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{path} is not UTF-8 text: re-save it as UTF-8 ({exc})") from exc
-    except OSError as exc:
-        raise CorpusError(f"cannot read {path} ({exc}): check its permissions") from exc
-
-
-def fallback_title(text: str, source: str) -> str:
-    """First non-empty, non-boilerplate line (trimmed), else the file name."""
-    for line in text.splitlines():
-        body = clean_span(line)
-        if body and not _BOILERPLATE.match(body):
-            if len(body) <= TITLE_CHARS:
-                return body
-            return body[:TITLE_CHARS].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
-    return source
-
-
-def _document(path: Path, entry: dict[str, Any]) -> Document:
-    text = _read_text(path)
-    title = entry.get("title") or fallback_title(text, path.name)
-    meta = {key: entry.get(key) for key in ("publisher", "author", "added")}
-    return Document(path.name, title, text, origin=entry.get("origin") or "seed", **meta)
-
-
-def load_documents(corpus_dir: Path) -> list[Document]:
-    """Every ``*.txt`` of corpus_dir, by file name, with its catalog entry."""
-    corpus_dir = Path(corpus_dir)
-    if not corpus_dir.is_dir():
-        raise CorpusError(f"corpus folder {corpus_dir} not found: create it, add .txt articles")
-    paths = sorted(p for p in corpus_dir.glob("*.txt") if p.is_file())
-    if not paths:
-        raise CorpusError(f"no .txt file in {corpus_dir}: add the articles as UTF-8 .txt files")
-    catalog = _read_catalog(corpus_dir)
-    for source in sorted(set(catalog) - {p.name for p in paths}):
-        logger.warning("catalog entry %s has no file in %s", source, corpus_dir)
-    return [_document(path, catalog.get(path.name, {})) for path in paths]
-
-
-def corpus_hash(documents: Sequence[Document]) -> str:
-    """sha256 hex over (source, text) of every document, in order."""
-    digest = hashlib.sha256()
-    for doc in documents:
-        for part in (doc.source, doc.text):
-            data = part.encode("utf-8")
-            digest.update(len(data).to_bytes(8, "big"))
-            digest.update(data)
-    return digest.hexdigest()

@@ -32,9 +32,11 @@ from typing import Any, Protocol
 
 import gradio as gr
 
-from survqa.corpus import clean_span
+from survqa.apps.highlight import render
 from survqa.records import Answer, Citation, Document, Excerpt
+from survqa.search.inputs import coerce_k
 from survqa.settings import Settings
+from survqa.text import clean
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +89,12 @@ _ENTITIES = {ord(c): f"&#{ord(c)};" for c in "&<>\"'[]()!*_`$\\#~|{}:@=+-^"}
 
 class AssistantLike(Protocol):
     def ask(
-        self, question: str, k: int = 5, *,
-        history: Sequence[str] | None = None, sources: Sequence[str] | None = None,
+        self,
+        question: str,
+        k: int = 5,
+        *,
+        history: Sequence[str] | None = None,
+        sources: Sequence[str] | None = None,
     ) -> Answer: ...
 
     def documents(self) -> list[Document]: ...
@@ -99,25 +105,13 @@ def escape(text: str) -> str:
     return re.sub(r"[\r\n]+", " ", text).translate(_ENTITIES)
 
 
-def _display(piece: str) -> str:
-    """Clean a raw slice for reading, keeping one space where it had edge whitespace."""
-    if not piece:
-        return ""
-    lead = " " if piece[0].isspace() else ""
-    trail = " " if piece[-1].isspace() and piece.strip() else ""
-    return lead + clean_span(piece) + trail
+def _mark(answer: str) -> str:
+    return f"<mark>{answer}</mark>"
 
 
-def highlighted(text: str, start: int, answer_start: int, answer_end: int) -> str:
+def highlighted(citation: Citation) -> str:
     """The excerpt as escaped HTML with the answering sentence inside ``<mark>``."""
-    a = min(max(answer_start - start, 0), len(text))
-    b = min(max(answer_end - start, a), len(text))
-    before, answer, after = (_display(p) for p in (text[:a], text[a:b], text[b:]))
-    if not answer.strip():
-        return escape(clean_span(text))
-    lead, trail = (" " if answer[:1] == " " else ""), (" " if answer[-1:] == " " else "")
-    mark = f"{lead}<mark>{escape(answer.strip())}</mark>{trail}"
-    return re.sub(r" {2,}", " ", f"{escape(before)}{mark}{escape(after)}").strip()
+    return render(citation, escape, _mark)
 
 
 def _origin(title: str, publisher: str | None) -> str:
@@ -126,10 +120,9 @@ def _origin(title: str, publisher: str | None) -> str:
 
 
 def _citation(cit: Citation, ui: dict[str, str]) -> str:
-    sentence = cit.text[cit.answer_start - cit.start : cit.answer_end - cit.start]
     return (
         f'<li>{_origin(cit.title, cit.publisher)} <span class="sq-src">· {escape(cit.source)} · '
-        f"{ui['chars']} {cit.start}–{cit.end}</span> : « {escape(clean_span(sentence))} »</li>"
+        f"{ui['chars']} {cit.start}–{cit.end}</span> : « {escape(clean(cit.answer))} »</li>"
     )
 
 
@@ -137,7 +130,7 @@ def render_excerpt(rank: int, ex: Excerpt, language: str = "fr", low: bool = Fal
     """One citation card: rank, confidence, title, publisher, file, span, highlighted text."""
     ui = _UI.get(language, _UI["fr"])
     conf = "low" if low or ex.confidence not in ("high", "medium") else ex.confidence
-    text = highlighted(ex.text, ex.start, ex.answer_start, ex.answer_end)
+    text = highlighted(ex)
     also = ""
     if ex.also_in:
         items = "".join(_citation(c, ui) for c in ex.also_in)
@@ -172,7 +165,7 @@ def render_answer(answer: Answer, notice: str = "") -> str:
 def render_documents(documents: Sequence[Document]) -> str:
     """The corpus panel: escaped titles, publishers (or authors) and file names."""
     items = "".join(
-        f"<li><b>{escape(d.title)}</b><div class=\"sq-src\">"
+        f'<li><b>{escape(d.title)}</b><div class="sq-src">'
         f"{''.join(escape(p) + ' · ' for p in (d.publisher or d.author,) if p)}"
         f"<code>{escape(d.source)}</code></div></li>"
         for d in documents
@@ -193,8 +186,11 @@ def previous_questions(chat: Sequence[dict[str, Any]]) -> list[str]:
 
 
 def respond(
-    assistant: AssistantLike, message: str, chat: list[dict[str, Any]] | None,
-    k: float = 5, sources: Sequence[str] | None = None,
+    assistant: AssistantLike,
+    message: str,
+    chat: list[dict[str, Any]] | None,
+    k: float = 5,
+    sources: Sequence[str] | None = None,
 ) -> tuple[list[dict[str, Any]], str]:
     """Chat handler: returns the new chat and an empty textbox; never raises."""
     chat = list(chat or [])
@@ -207,11 +203,11 @@ def respond(
         notice = TRUNCATED.format(n=MAX_QUESTION_CHARS)
     history = previous_questions(chat)
     try:
-        k = max(1, min(int(k), MAX_K))
+        k = coerce_k(k, MAX_K)
         sources = list(sources) if sources else None
         answer = assistant.ask(question.strip(), k, history=history or None, sources=sources)
         reply = render_answer(answer, notice)
-    except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: k = inf
+    except (ValueError, TypeError) as exc:
         log.info("refused question: %s", exc)
         reply = f'<p class="sq-reply">{escape(" ".join(filter(None, [notice, BAD_QUESTION])))}</p>'
     except Exception:
@@ -223,17 +219,20 @@ def respond(
 
 
 def api_ask(
-    assistant: AssistantLike, question: str, k: int = 5,
-    sources: list[str] | None = None, history: list[str] | None = None,
+    assistant: AssistantLike,
+    question: str,
+    k: int = 5,
+    sources: list[str] | None = None,
+    history: list[str] | None = None,
 ) -> dict[str, Any]:
     """The ``/ask`` endpoint body: ``Answer.to_dict()`` or a ``gr.Error`` in French."""
     if isinstance(question, str) and len(question) > MAX_QUESTION_CHARS:
         too_long = f"La question dépasse {MAX_QUESTION_CHARS} caractères."
         raise gr.Error(too_long, print_exception=False)
     try:
-        k = max(1, min(int(k), Settings().max_k))
+        k = coerce_k(k, Settings().max_k)
         answer = assistant.ask(question, k, history=history or None, sources=sources or None)
-    except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: k = inf
+    except (ValueError, TypeError) as exc:
         log.info("refused API question: %s", exc)
         raise gr.Error(BAD_QUESTION + " (ou une source inconnue)", print_exception=False) from None
     except Exception:
@@ -253,7 +252,9 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
         return respond(assistant, message, chat, k, sources)
 
     def ask(
-        question: str, k: int = 5, sources: list[str] | None = None,
+        question: str,
+        k: int = 5,
+        sources: list[str] | None = None,
         history: list[str] | None = None,
     ) -> dict[str, Any]:
         """Answer a question with cited verbatim excerpts (JSON of Answer.to_dict())."""
@@ -264,19 +265,32 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
         with gr.Row():
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
-                    label="Réponses citées", height=620, sanitize_html=True, latex_delimiters=[],
-                    allow_tags=False, feedback_options=None, buttons=["copy"], elem_id="sq-chat",
+                    label="Réponses citées",
+                    height=620,
+                    sanitize_html=True,
+                    latex_delimiters=[],
+                    allow_tags=False,
+                    feedback_options=None,
+                    buttons=["copy"],
+                    elem_id="sq-chat",
                 )
                 box = gr.Textbox(
-                    placeholder="Posez une question (français ou anglais)…", show_label=False,
-                    max_length=MAX_QUESTION_CHARS + 1, submit_btn="Demander", elem_id="sq-question",
+                    placeholder="Posez une question (français ou anglais)…",
+                    show_label=False,
+                    max_length=MAX_QUESTION_CHARS + 1,
+                    submit_btn="Demander",
+                    elem_id="sq-question",
                 )
                 gr.Examples(EXAMPLES, inputs=[box], label="Exemples de questions")
             with gr.Column(scale=1):
                 k = gr.Slider(1, MAX_K, value=5, step=1, label="Nombre d'extraits")
                 sources = gr.Dropdown(
-                    choices=choices, value=[], multiselect=True, elem_id="sq-sources",
-                    label="Restreindre aux documents", info="Vide : tout le corpus",
+                    choices=choices,
+                    value=[],
+                    multiselect=True,
+                    elem_id="sq-sources",
+                    label="Restreindre aux documents",
+                    info="Vide : tout le corpus",
                 )
                 with gr.Accordion(f"Documents du corpus ({len(documents)})", open=True):
                     gr.HTML(render_documents(documents))
@@ -289,8 +303,16 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
 def launch_options(host: str, port: int, blocked: Sequence[str | Path] = ()) -> dict[str, Any]:
     """Keyword arguments of ``demo.launch``: local only, no share, nothing extra served."""
     return {
-        "server_name": host, "server_port": port, "share": False, "show_error": False,
+        "server_name": host,
+        "server_port": port,
+        "share": False,
+        "show_error": False,
         "blocked_paths": sorted({str(Path(p).resolve()) for p in blocked}),
-        "max_file_size": "100kb", "enable_monitoring": False, "mcp_server": False,
-        "ssr_mode": False, "run_history": False, "footer_links": ["api"], "css": CSS,
+        "max_file_size": "100kb",
+        "enable_monitoring": False,
+        "mcp_server": False,
+        "ssr_mode": False,
+        "run_history": False,
+        "footer_links": ["api"],
+        "css": CSS,
     }

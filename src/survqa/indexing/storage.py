@@ -15,9 +15,10 @@ import json
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from survqa.errors import IndexDamagedError
 
@@ -117,7 +118,7 @@ def recover(target: Path) -> None:
     """Put back a previous index left aside by a crash between the two renames."""
     if target.exists() or not any(target.parent.glob(f".{target.name}.old-*")):
         return
-    with build_lock(target):  # never while a live builder is between its two renames
+    with index_lock(target):  # never while a live builder is between its two renames
         _restore(target)
 
 
@@ -138,23 +139,41 @@ def remove_debris(target: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+_registry = threading.Lock()
+_thread_locks: dict[Path, threading.RLock] = {}
+_depth: dict[Path, int] = {}
+_handles: dict[Path, IO[str]] = {}
+
+
 @contextlib.contextmanager
-def build_lock(target: Path) -> Iterator[None]:
-    """One builder at a time per index folder, across processes."""
+def index_lock(target: Path) -> Iterator[None]:
+    """One writer at a time per index folder: across processes (``flock`` on a file beside
+    the folder) and across threads; re-entrant in the thread that holds it."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    with (target.parent / f".{target.name}.lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    key = target.resolve()
+    with _registry:
+        lock = _thread_locks.setdefault(key, threading.RLock())
+    with lock:
+        if _depth.get(key, 0) == 0:
+            handle = (target.parent / f".{target.name}.lock").open("w")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            _handles[key] = handle
+        _depth[key] = _depth.get(key, 0) + 1
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            _depth[key] -= 1
+            if _depth[key] == 0:
+                handle = _handles.pop(key)
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                handle.close()
 
 
 @contextlib.contextmanager
 def atomic_folder(target: Path) -> Iterator[Path]:
     """Yield an empty temporary folder; on success it replaces ``target`` atomically.
 
-    The caller holds :func:`build_lock`: debris of interrupted builds is cleared first.
+    The caller holds :func:`index_lock`: debris of interrupted builds is cleared first.
     """
     _restore(target)
     remove_debris(target)

@@ -11,24 +11,93 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-_VOID = frozenset({
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-    "source", "track", "wbr",
-})
-_SKIP = frozenset({
-    "script", "style", "noscript", "template", "svg", "math", "nav", "aside", "form", "button",
-    "select", "textarea", "iframe", "object", "embed", "canvas", "head", "dialog",
-})
+_VOID = frozenset(
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
+)
+_SKIP = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "nav",
+        "aside",
+        "form",
+        "button",
+        "select",
+        "textarea",
+        "iframe",
+        "object",
+        "embed",
+        "canvas",
+        "head",
+        "dialog",
+    }
+)
 _PAGE_FURNITURE = frozenset({"header", "footer"})
-_BLOCK = frozenset({
-    "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul",
-    "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "tr", "figcaption", "figure",
-    "address", "header", "footer", "hr", "title",
-})
-_ROLES = frozenset({
-    "navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar",
-    "dialog", "alert", "toolbar",
-})
+_BLOCK = frozenset(
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "table",
+        "tr",
+        "figcaption",
+        "figure",
+        "address",
+        "header",
+        "footer",
+        "hr",
+        "title",
+    }
+)
+_ROLES = frozenset(
+    {
+        "navigation",
+        "banner",
+        "contentinfo",
+        "complementary",
+        "search",
+        "menu",
+        "menubar",
+        "dialog",
+        "alert",
+        "toolbar",
+    }
+)
 _FURNITURE_CLASS = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|breadcrumbs?|cookies?|consent|share|sharing|"
     r"social|newsletter|subscribe|sidebar|footer|masthead|advert|ads?|promo|related|comments?|"
@@ -149,5 +218,9 @@ def html_text(html: str) -> dict[str, str | None]:
     author = meta.get("author") or meta.get("article:author") or meta.get("dc.creator")
     if author and author.startswith(("http://", "https://")):
         author = None
-    return {"text": "\n\n".join(b[0] for b in blocks), "title": title, "author": author,
-            "publisher": publisher}
+    return {
+        "text": "\n\n".join(b[0] for b in blocks),
+        "title": title,
+        "author": author,
+        "publisher": publisher,
+    }

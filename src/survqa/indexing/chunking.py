@@ -9,8 +9,9 @@ import itertools
 import re
 from collections.abc import Sequence
 
-from survqa.corpus import clean_span, paragraphs
+from survqa.documents.paragraphs import paragraphs
 from survqa.records import Document, Passage, Span
+from survqa.text import clean, word_count
 
 # Bumped whenever sentence or passage boundaries change: an index built by another
 # version is stale and rebuilt (vectors of unchanged text are reused).
@@ -96,11 +97,6 @@ def split_sentences(text: str, start: int, end: int) -> list[Span]:
     return [(a, b) for a, b in spans if a < b]
 
 
-def word_count(text: str) -> int:
-    """Words of a raw slice, counted on its cleaned form."""
-    return len(clean_span(text).split())
-
-
 def _windows(counts: Sequence[int], max_words: int) -> list[tuple[int, int]]:
     """Split sentences (by word count) into the fewest, most even windows.
 
@@ -139,7 +135,7 @@ def chunk_document(doc: Document, max_words: int = 120) -> list[Passage]:
         for first, stop in _windows(counts, max_words):
             spans = tuple(sentences[first:stop])
             begin, finish = spans[0][0], spans[-1][1]
-            text = clean_span(doc.text[begin:finish])
+            text = clean(doc.text[begin:finish])
             passages.append(Passage(doc.source, number, begin, finish, text, spans))
     return passages
 

@@ -3,7 +3,7 @@
 Formats: ``.txt``, ``.md``/``.markdown``, ``.html``/``.htm``, ``.pdf`` (text layer, via
 pypdf in a child process with a time and memory limit) and ``.docx``. Every problem
 raises :class:`IngestError` with a message naming the file and what to do; nothing is
-written here (see :mod:`survqa.library`).
+written here (see :mod:`survqa.collection.library`).
 """
 
 from __future__ import annotations
@@ -17,21 +17,46 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from survqa.documents.docx_reader import docx_text
+from survqa.documents.html_reader import html_text
+from survqa.documents.pdf_reader import pdf_text
 from survqa.errors import IngestError
-from survqa.htmltext import html_text
-from survqa.pdftext import docx_text, pdf_text
 
-FORMATS = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html": "html",
-           ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
+FORMATS = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+}
 MAX_FILE_MB_ENV = "SURVQA_MAX_FILE_MB"
 TITLE_CHARS = 160
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 # punctuation that cp1252 text legitimately contains above ASCII
 _COMMON_HIGH = set("«»‘’“”–—…°€£§·•\u00a0×¿¡ºª")
-_TRANSLATE = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st",
-                            "ﬆ": "st", "\t": " ", "\u2028": "\n", "\u2029": "\n\n"})
+_TRANSLATE = str.maketrans(
+    {
+        "ﬀ": "ff",
+        "ﬁ": "fi",
+        "ﬂ": "fl",
+        "ﬃ": "ffi",
+        "ﬄ": "ffl",
+        "ﬅ": "st",
+        "ﬆ": "st",
+        "\t": " ",
+        "\u2028": "\n",
+        "\u2029": "\n\n",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +99,10 @@ def expand(paths: Sequence[Path | str]) -> list[Path]:
         path = Path(raw)
         if path.is_dir():
             found += sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and supported(p)
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and supported(p)
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         elif path.exists():
@@ -124,20 +151,27 @@ def extract(path: Path, limits: Limits | None = None) -> Extracted:
             found = reader(path.read_bytes(), path)
     except OSError as exc:
         raise IngestError(f"{path}: cannot read the file ({exc})") from exc
-    text = normalise(found.pop("text") or "")
+    text = normalise_text(found.pop("text") or "")
     if not any(ch.isalnum() for ch in text):
         raise IngestError(f"{path}: no text found in the file (it is empty once extracted)")
     title = _short(found.pop("title", None)) or first_line_title(text) or path.name
-    return Extracted(text=text, title=title, format=fmt, original_name=path.name, size=size,
-                     **{k: _short(v) for k, v in found.items()})
+    return Extracted(
+        text=text,
+        title=title,
+        format=fmt,
+        original_name=path.name,
+        size=size,
+        **{k: _short(v) for k, v in found.items()},
+    )
 
 
-def normalise(text: str) -> str:
+def normalise_text(text: str) -> str:
     """NFC, ``\\n`` line ends, no control or invisible format characters, no ligatures,
     no trailing spaces, at most one blank line in a row, one final newline."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = "".join(
-        ch for ch in text.translate(_TRANSLATE)
+        ch
+        for ch in text.translate(_TRANSLATE)
         if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs")
     )
     text = re.sub(r"[ \t]+\n", "\n", text)
@@ -207,12 +241,14 @@ def _plausible_latin(text: str) -> bool:
 def _checked(text: str, path: Path) -> str:
     """Refuse text with many control / unassigned / private-use characters (binary junk)."""
     bad = sum(
-        1 for ch in text
+        1
+        for ch in text
         if ch not in "\n\r\t\f" and unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs")
     )
     if bad > max(2, 0.01 * len(text)) or "\ufffd" * 3 in text:
-        raise IngestError(f"{path}: binary data, not text ({bad} control characters); "
-                          "is the extension right?")
+        raise IngestError(
+            f"{path}: binary data, not text ({bad} control characters); is the extension right?"
+        )
     return text
 
 
@@ -238,17 +274,29 @@ def _markdown(data: bytes, path: Path) -> dict[str, str | None]:
         text = text[front.end() :]
     heading = _HEADING.search(text) or re.search(r"^(\S.*)\n=+[ \t]*$", text, re.MULTILINE)
     rules: list[tuple[str, str]] = [
-        (r"<!--.*?-->", ""), (r"^[ \t]*```.*$", ""), (r"^[ \t]*(?:[-*_][ \t]*){3,}$", ""),
-        (r"^[=-]{3,}[ \t]*$", ""), (r"!\[[^\]]*\]\([^)]*\)", ""), (r"\[([^\]]+)\]\([^)]*\)", r"\1"),
-        (r"^#{1,6}[ \t]+(.+?)[ \t#]*$", r"\1"), (r"^[ \t]*>[ \t]?", ""),
-        (r"^([ \t]*)[-*+][ \t]+", r"\1• "), (r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2"),
-        (r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?!\w)", r"\1"), (r"`([^`\n]+)`", r"\1"),
+        (r"<!--.*?-->", ""),
+        (r"^[ \t]*```.*$", ""),
+        (r"^[ \t]*(?:[-*_][ \t]*){3,}$", ""),
+        (r"^[=-]{3,}[ \t]*$", ""),
+        (r"!\[[^\]]*\]\([^)]*\)", ""),
+        (r"\[([^\]]+)\]\([^)]*\)", r"\1"),
+        (r"^#{1,6}[ \t]+(.+?)[ \t#]*$", r"\1"),
+        (r"^[ \t]*>[ \t]?", ""),
+        (r"^([ \t]*)[-*+][ \t]+", r"\1• "),
+        (r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2"),
+        (r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?!\w)", r"\1"),
+        (r"`([^`\n]+)`", r"\1"),
     ]
     for pattern, repl in rules:
         text = re.sub(pattern, repl, text, flags=re.MULTILINE | re.DOTALL)
     title = meta.get("title") or (_strip_marks(heading.group(1)) if heading else None)
-    return {"text": text, "encoding": encoding, "title": title,
-            "author": meta.get("author"), "publisher": meta.get("publisher")}
+    return {
+        "text": text,
+        "encoding": encoding,
+        "title": title,
+        "author": meta.get("author"),
+        "publisher": meta.get("publisher"),
+    }
 
 
 def _strip_marks(text: str) -> str:

@@ -1,69 +1,74 @@
-"""Checking and normalising what the user typed, and resolving follow-ups."""
+"""Stage 1, ``prepare``: the question as searched — checked, follow-ups resolved, analysed
+once (terms, language, the kind of answer it expects) and embedded."""
 
 from __future__ import annotations
 
-import numbers
 import re
-import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from survqa.lexical import tokenize
+import numpy as np
 
-_SPACE = re.compile(r"\s+")
+from survqa.analysis import tokenize
+from survqa.indexing.embedding import Embedder
+from survqa.language import detect_language
+from survqa.search.inputs import check_history, check_question
+from survqa.settings import Settings
+
 _FOLLOW_UP_START = re.compile(
     r"^(et|and|what about|how about|y|und|e|ou|or|mais|but|puis|then|also|aussi)\b",
     re.IGNORECASE,
 )
-MAX_HISTORY = 20
 
 
-def _clean(ch: str) -> str:
-    category = unicodedata.category(ch)
-    # Cf (zero-width, soft hyphen, bidi overrides) and Cs (lone surrogates) are dropped, so
-    # "Pa\u200bris" stays one word; Cc (NUL, tab, newline…), Co and Cn become spaces
-    if category in ("Cf", "Cs"):
-        return ""
-    return " " if category in ("Cc", "Co", "Cn") else ch
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A question ready for search.
+
+    ``question`` is what the user asked (normalised); ``searched`` is the question preceded
+    by the turns it follows up (the same text when it stands alone); ``terms`` are the
+    analysed terms of ``searched``, ``own_terms`` those of ``question``.
+    """
+
+    question: str
+    searched: str
+    language: str
+    expects: str | None
+    terms: tuple[str, ...]
+    own_terms: tuple[str, ...]
+    vector: np.ndarray
+
+    @property
+    def foreign(self) -> bool:
+        """Not French: the corpus's language, where BM25 is trusted."""
+        return self.language != "fr"
 
 
-def normalise(text: str, max_chars: int) -> str:
-    """NFC, invisible and control characters removed, spaces collapsed, length capped."""
-    text = text[: max_chars * 4]
-    text = "".join(_clean(ch) for ch in unicodedata.normalize("NFC", text))
-    return _SPACE.sub(" ", text).strip()[:max_chars].strip()
+def prepare(
+    question: object, history: Sequence[str] | None, embedder: Embedder, settings: Settings
+) -> Query:
+    """Check, resolve, analyse and embed a question (TypeError / ValueError on bad input)."""
+    text = check_question(question, settings.max_query_chars)
+    searched = resolve(text, check_history(history, settings.max_query_chars))
+    own_terms = tuple(tokenize(text))
+    return Query(
+        question=text,
+        searched=searched,
+        language=detect_language(text),
+        expects=expected_answer(text),
+        terms=own_terms if searched == text else tuple(tokenize(searched)),
+        own_terms=own_terms,
+        vector=embed_question(embedder, text, searched),
+    )
 
 
-def check_question(question: object, max_chars: int) -> str:
-    """The normalised question; TypeError / ValueError say what is wrong."""
-    if not isinstance(question, str):
-        raise TypeError(f"question must be a str, not {type(question).__name__}")
-    cleaned = normalise(question, max_chars)
-    if not any(ch.isalnum() for ch in cleaned):
-        raise ValueError("question is empty: type a question with at least one word")
-    return cleaned
-
-
-def check_k(k: object, max_k: int) -> int:
-    """k as an int in [1, max_k] (larger values are capped)."""
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-        raise TypeError(f"k must be an int, not {type(k).__name__}")
-    k = int(k)  # numpy integers too
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
-    return min(k, max_k)
-
-
-def check_history(history: object, max_chars: int) -> list[str]:
-    """Previous user questions (oldest first) as clean strings; the last MAX_HISTORY kept."""
-    if history is None:
-        return []
-    if isinstance(history, str) or not isinstance(history, Sequence):
-        raise TypeError("history must be a list of previous questions (str)")
-    turns = list(history)[-MAX_HISTORY:]
-    if not all(isinstance(turn, str) for turn in turns):
-        raise TypeError("history must contain only str (the previous questions)")
-    cleaned = [normalise(turn, max_chars) for turn in turns]
-    return [turn for turn in cleaned if any(ch.isalnum() for ch in turn)]
+def embed_question(embedder: Embedder, question: str, searched: str) -> np.ndarray:
+    """The question's vector; a follow-up blends its own words with its context."""
+    if searched == question:
+        return embedder.embed_queries([question])[0]
+    own, context = embedder.embed_queries([question, searched])
+    blend = own + context
+    return (blend / max(float(np.linalg.norm(blend)), 1e-12)).astype(np.float32)
 
 
 _REFERS = re.compile(r"\b(ces|cette|cet|ceux|celles|these|those|them|they)\b", re.IGNORECASE)

