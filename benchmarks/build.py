@@ -25,17 +25,17 @@ COMMAND = "python -m benchmarks.build"
 
 def run() -> Section:
     from survqa import Settings
-    from survqa import index as index_module
-    from survqa.answer import default_corpus_dir
-    from survqa.corpus import load_documents
-    from survqa.embedding import make_embedder
-    from survqa.storage import read_manifest
+    from survqa.documents.loading import load_seeds
+    from survqa.indexing import index as index_module
+    from survqa.indexing.embedding import make_embedder
+    from survqa.indexing.storage import read_manifest
+    from survqa.locations import default_corpus_dir
 
     started, load = time.perf_counter(), load_average()
     settings = Settings()
     t_model, embedder = timed(lambda: make_embedder(settings.model))
     t_warm, _ = timed(lambda: embedder.embed_queries(["mise en route"]))
-    t_docs, documents = timed(lambda: load_documents(default_corpus_dir()))
+    t_docs, documents = timed(lambda: load_seeds(default_corpus_dir()))
     workdir = Path(tempfile.mkdtemp(prefix="survqa-build-"))
     target = workdir / "index"
     try:
@@ -54,12 +54,18 @@ def run() -> Section:
     rows = [
         ["load model (+ 1st encode)", f"{t_model / 1000:.2f} s (+{t_warm / 1000:.2f} s)", "—"],
         ["read + clean the 5 seeds", f"{t_docs / 1000:.2f} s", f"{chars:,} characters"],
-        ["build the index", f"{t_build / 1000:.1f} s",
-         f"{passages} passages: {passages / (t_build / 1000):.1f} passages/s; "
-         f"{embedded} vectors embedded ({', '.join(f'{k} {v}' for k, v in counts.items())}): "
-         f"{embedded / (t_build / 1000):.1f} texts/s"],
-        ["index/ on disk", f"{size / 1024:.0f} KiB", f"dense kind {manifest['dense']['kind']}; "
-         f"the committed index/: {real / 1024:.0f} KiB"],
+        [
+            "build the index",
+            f"{t_build / 1000:.1f} s",
+            f"{passages} passages: {passages / (t_build / 1000):.1f} passages/s; "
+            f"{embedded} vectors embedded ({', '.join(f'{k} {v}' for k, v in counts.items())}): "
+            f"{embedded / (t_build / 1000):.1f} texts/s",
+        ],
+        [
+            "index/ on disk",
+            f"{size / 1024:.0f} KiB",
+            f"dense kind {manifest['dense']['kind']}; the committed index/: {real / 1024:.0f} KiB",
+        ],
     ]
     notes = [
         "Embedding dominates the build: survqa embeds every passage, every sentence and "
@@ -74,8 +80,14 @@ def run() -> Section:
         rows=rows,
         load=load,
         notes=notes,
-        data={"model_s": t_model / 1000, "build_s": t_build / 1000, "passages": passages,
-              "embedded": embedded, "bytes": size, "passages_per_s": passages / (t_build / 1000)},
+        data={
+            "model_s": t_model / 1000,
+            "build_s": t_build / 1000,
+            "passages": passages,
+            "embedded": embedded,
+            "bytes": size,
+            "passages_per_s": passages / (t_build / 1000),
+        },
         seconds=time.perf_counter() - started,
     )
 

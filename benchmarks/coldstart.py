@@ -52,7 +52,10 @@ def import_profile(env: dict[str, str]) -> tuple[list[tuple[int, str]], set[str]
     """(the slowest top-level imports in ms, heavy packages imported) of one `survqa ask`."""
     done = subprocess.run(
         [PYTHON, "-X", "importtime", "-m", "survqa", "ask", QUESTION, "-k", "1"],
-        capture_output=True, text=True, env=env, check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
     )
     cumulative: dict[str, int] = {}
     heavy: set[str] = set()
@@ -91,8 +94,9 @@ print(json.dumps([t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4]))
 
 def phases(env: dict[str, str]) -> list[float]:
     """Seconds: import survqa, load the model, load the index, first encode, first ask."""
-    done = subprocess.run([PYTHON, "-c", PHASES], capture_output=True, text=True, env=env,
-                          check=True)
+    done = subprocess.run(
+        [PYTHON, "-c", PHASES], capture_output=True, text=True, env=env, check=True
+    )
     return [float(x) for x in json.loads(done.stdout.strip().splitlines()[-1])]
 
 
@@ -110,18 +114,25 @@ def run(index_dir: Path | None = None, runs: int = 5) -> Section:
     above = p50(cold) - p50(bare)
     rows = [
         ['python -c "import numpy"', ms(p50(bare)), ms(min(bare)), "—", "—"],
-        [f'survqa ask "{QUESTION}" -k 1', ms(p50(cold)), ms(min(cold)), ms(above),
-         f"≤ 1500 ms above bare: {verdict(above <= 1500)}"],
+        [
+            f'survqa ask "{QUESTION}" -k 1',
+            ms(p50(cold)),
+            ms(min(cold)),
+            ms(above),
+            f"≤ 1500 ms above bare: {verdict(above <= 1500)}",
+        ],
     ]
     notes = [
         f"{runs} runs each, alternating; time from spawn to the first printed line.",
         "heavy packages imported on the default path: "
-        + (", ".join(sorted(heavy)) if heavy else "none (no torch, sentence-transformers, "
-           "transformers or gradio)"),
+        + (
+            ", ".join(sorted(heavy))
+            if heavy
+            else "none (no torch, sentence-transformers, transformers or gradio)"
+        ),
         "where the time goes (one in-process run): import survqa {:.0f} ms, load the "
         "model {:.0f} ms, load the index + build the retriever {:.0f} ms, first query "
-        "encoding {:.0f} ms, then the first ask {:.0f} ms"
-        .format(*(1000 * x for x in split)),
+        "encoding {:.0f} ms, then the first ask {:.0f} ms".format(*(1000 * x for x in split)),
         "slowest top-level imports (-X importtime, cumulative): "
         + ", ".join(f"{name} {t} ms" for t, name in slowest),
     ]
@@ -132,9 +143,14 @@ def run(index_dir: Path | None = None, runs: int = 5) -> Section:
         rows=rows,
         load=load,
         notes=notes,
-        data={"bare_p50": p50(bare), "cold_p50": p50(cold), "above": above,
-              "heavy": sorted(heavy), "slowest": slowest,
-              "phases_s": split},
+        data={
+            "bare_p50": p50(bare),
+            "cold_p50": p50(cold),
+            "above": above,
+            "heavy": sorted(heavy),
+            "slowest": slowest,
+            "phases_s": split,
+        },
         seconds=time.perf_counter() - started,
     )
 

@@ -51,10 +51,16 @@ def run(index_dir: Path | None = None, count: int = 96) -> Section:
         if threads == 1:
             base_ask, base_encode = q_ask, q_encode
         data[threads] = {"ask_qps": q_ask, "encode_qps": q_encode}
-        rows.append([
-            str(threads), f"{q_ask:.1f}", f"{q_ask / base_ask:.2f}×", f"{q_encode:.1f}",
-            f"{q_encode / base_encode:.2f}×", f"{q_ask / q_encode:.2f}",
-        ])
+        rows.append(
+            [
+                str(threads),
+                f"{q_ask:.1f}",
+                f"{q_ask / base_ask:.2f}×",
+                f"{q_encode:.1f}",
+                f"{q_encode / base_encode:.2f}×",
+                f"{q_ask / q_encode:.2f}",
+            ]
+        )
     notes = [
         f"{len(questions)} gold questions per measurement, k=5, one shared Assistant "
         f"(thread-safe, no lock around ask); {os.cpu_count()} CPUs, so at most "
@@ -68,8 +74,14 @@ def run(index_dir: Path | None = None, count: int = 96) -> Section:
     return Section(
         title="6. Throughput under concurrency (ask() vs the encoder alone)",
         command=COMMAND,
-        header=["threads", "ask q/s", "ask speed-up", "encode q/s", "encode speed-up",
-                "ask / encode"],
+        header=[
+            "threads",
+            "ask q/s",
+            "ask speed-up",
+            "encode q/s",
+            "encode speed-up",
+            "ask / encode",
+        ],
         rows=rows,
         load=load,
         notes=notes,

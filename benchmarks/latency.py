@@ -46,22 +46,45 @@ def run(index_dir: Path | None = None, repeat: int = 2) -> Section:
     for label, pick in (("all samples", None), (f"best of {repeat} per question", min)):
         enc = [pick(v) for v in encode] if pick else [x for v in encode for x in v]
         tot = [pick(v) for v in ask] if pick else [x for v in ask for x in v]
-        gap = [pick(a) - pick(e) for a, e in zip(ask, encode, strict=True)] if pick else [
-            a - e for va, ve in zip(ask, encode, strict=True) for a, e in zip(va, ve, strict=True)
-        ]
+        gap = (
+            [pick(a) - pick(e) for a, e in zip(ask, encode, strict=True)]
+            if pick
+            else [
+                a - e
+                for va, ve in zip(ask, encode, strict=True)
+                for a, e in zip(va, ve, strict=True)
+            ]
+        )
         floor, ask50, ask95 = p50(enc), p50(tot), percentile(tot, 0.95)
         rows += [
             [label, "query encoding (floor)", ms(floor), ms(percentile(enc, 0.95)), "1.00×", "—"],
-            [label, "ask(k=5)", ms(ask50), ms(ask95), ratio(ask50 / floor),
-             f"p50 ≤ 1.3×: {verdict(ask50 <= 1.3 * floor)}; p95 ≤ 2× floor: "
-             f"{verdict(ask95 <= 2 * floor)} ({ratio(ask95 / floor)})"],
-            [label, "ask − encode", ms(p50(gap)), ms(percentile(gap, 0.95)),
-             ratio(p50(gap) / floor), "retrieval + excerpts"],
+            [
+                label,
+                "ask(k=5)",
+                ms(ask50),
+                ms(ask95),
+                ratio(ask50 / floor),
+                f"p50 ≤ 1.3×: {verdict(ask50 <= 1.3 * floor)}; p95 ≤ 2× floor: "
+                f"{verdict(ask95 <= 2 * floor)} ({ratio(ask95 / floor)})",
+            ],
+            [
+                label,
+                "ask − encode",
+                ms(p50(gap)),
+                ms(percentile(gap, 0.95)),
+                ratio(p50(gap) / floor),
+                "retrieval + excerpts",
+            ],
         ]
         key = "best" if pick else "all"
-        data[key] = {"encode_p50": floor, "encode_p95": percentile(enc, 0.95), "ask_p50": ask50,
-                     "ask_p95": ask95, "overhead_p50": p50(gap),
-                     "overhead_p95": percentile(gap, 0.95)}
+        data[key] = {
+            "encode_p50": floor,
+            "encode_p95": percentile(enc, 0.95),
+            "ask_p50": ask50,
+            "ask_p95": ask95,
+            "overhead_p50": p50(gap),
+            "overhead_p95": percentile(gap, 0.95),
+        }
     best = data["best"]
     notes = [
         f"{len(questions)} questions (all of tests/gold/questions.jsonl) × {repeat} rounds, "

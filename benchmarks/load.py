@@ -122,8 +122,14 @@ def flood(url: str, requests: int = 120) -> dict[str, dict[str, float]]:
     by_status: dict[str, list[float]] = {}
     for status, seconds in results:
         by_status.setdefault(status, []).append(seconds)
-    return {status: {"count": len(times), "p50_s": round(percentile(times, 50), 3),
-                     "max_s": round(max(times), 3)} for status, times in by_status.items()}
+    return {
+        status: {
+            "count": len(times),
+            "p50_s": round(percentile(times, 50), 3),
+            "max_s": round(max(times), 3),
+        }
+        for status, times in by_status.items()
+    }
 
 
 def main() -> int:

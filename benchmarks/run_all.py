@@ -53,31 +53,37 @@ def summary(sections: dict[str, Section]) -> list[str]:
             f"- ask() p50 = {best['ask_p50'] / best['encode_p50']:.2f} × encode p50 (target "
             f"≤ 1.3); ask p95 = {best['ask_p95'] / best['encode_p50']:.2f} × encode p50 "
             f"(target ≤ 2); survqa's own work (ask − encode) p50 {best['overhead_p50']:.1f} ms, "
-            f"p95 {best['overhead_p95']:.1f} ms.")
+            f"p95 {best['overhead_p95']:.1f} ms."
+        )
     if "coldstart" in sections:
         data = sections["coldstart"].data
         lines.append(
             f"- cold start {data['cold_p50']:.0f} ms vs bare numpy {data['bare_p50']:.0f} ms: "
             f"{data['above']:.0f} ms above (target ≤ 1500); heavy imports on the default "
-            f"path: {', '.join(data['heavy']) or 'none'}.")
+            f"path: {', '.join(data['heavy']) or 'none'}."
+        )
     if "build" in sections:
         data = sections["build"].data
         lines.append(
             f"- seed index build {data['build_s']:.1f} s ({data['passages_per_s']:.1f} "
-            f"passages/s), {data['bytes'] / 1024:.0f} KiB on disk.")
+            f"passages/s), {data['bytes'] / 1024:.0f} KiB on disk."
+        )
     if "baselines" in sections:
         data = sections["baselines"].data
         ours = data.get("survqa ask()", {})
         others = ", ".join(
             f"{name.split(' (')[0].split(':')[0]} {m['hit@1']:.2f}"
-            for name, m in data.items() if name != "survqa ask()")
+            for name, m in data.items()
+            if name != "survqa ask()"
+        )
         lines.append(f"- hit@1 survqa {ours.get('hit@1', float('nan')):.2f} vs {others}.")
     if "concurrency" in sections:
         data = sections["concurrency"].data
         top = max(data.values(), key=lambda d: d["ask_qps"])
         lines.append(
             f"- throughput: {data[1]['ask_qps']:.1f} q/s on 1 thread, best "
-            f"{top['ask_qps']:.1f} q/s (encoder alone: {top['encode_qps']:.1f} q/s).")
+            f"{top['ask_qps']:.1f} q/s (encoder alone: {top['encode_qps']:.1f} q/s)."
+        )
     if "scale" in sections:
         lines += [f"- {note}" for note in sections["scale"].notes if note.startswith("1M")]
     return [*lines, ""]
@@ -113,17 +119,21 @@ def main() -> None:
             continue
         print(sections[name].text(), flush=True)
     command = "python -m benchmarks.run_all" + (f" --skip {args.skip}" if skip else "")
-    text = HEADER.format(command=command, date=time.strftime("%Y-%m-%d %H:%M %Z"),
-                         total=time.perf_counter() - started, machine=machine())
+    text = HEADER.format(
+        command=command,
+        date=time.strftime("%Y-%m-%d %H:%M %Z"),
+        total=time.perf_counter() - started,
+        machine=machine(),
+    )
     text += "\n" + "\n".join(summary(sections)) + "\n"
     shown = [sections[name] for name in DOC_ORDER if name in sections]
     text += "\n".join(s.markdown() for s in shown) + "\n".join(failures)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
-    raw = {name: {"load": s.load, "data": s.data, "seconds": s.seconds}
-           for name, s in sections.items()}
-    args.json.write_text(
-        json.dumps(raw, indent=1, default=str), encoding="utf-8")
+    raw = {
+        name: {"load": s.load, "data": s.data, "seconds": s.seconds} for name, s in sections.items()
+    }
+    args.json.write_text(json.dumps(raw, indent=1, default=str), encoding="utf-8")
     print(f"wrote {args.out}", file=sys.stderr)
 
 

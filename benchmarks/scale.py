@@ -58,7 +58,7 @@ def dense_child(count: int, kind: str) -> dict[str, Any]:
     import faiss
 
     from benchmarks.synthetic import VectorSource, exact_top
-    from survqa.dense import IVF_TRAIN_PER_LIST, DenseIndex, ivf_lists
+    from survqa.indexing.dense import IVF_TRAIN_PER_LIST, DenseIndex, ivf_lists
 
     source = VectorSource(count)
     queries = source.queries(QUERIES)
@@ -79,9 +79,16 @@ def dense_child(count: int, kind: str) -> dict[str, Any]:
     faiss.omp_set_num_threads(1)
     single = _latencies(lambda q: index.search(q, 10), queries)
     size = len(index.to_bytes())
-    return {"build_s": build_s, "peak_mb": peak, "recall": recall, "p50": percentile(times, 0.5),
-            "p95": percentile(times, 0.95), "p50_1t": percentile(single, 0.5),
-            "p95_1t": percentile(single, 0.95), "bytes": size}
+    return {
+        "build_s": build_s,
+        "peak_mb": peak,
+        "recall": recall,
+        "p50": percentile(times, 0.5),
+        "p95": percentile(times, 0.95),
+        "p50_1t": percentile(single, 0.5),
+        "p95_1t": percentile(single, 0.95),
+        "bytes": size,
+    }
 
 
 def lexical_child(count: int) -> dict[str, Any]:
@@ -91,7 +98,8 @@ def lexical_child(count: int) -> dict[str, Any]:
 
     from benchmarks.common import folder_bytes
     from benchmarks.synthetic import CHUNK, TextSource
-    from survqa.lexical import LexicalIndex, tokenize
+    from survqa.analysis import tokenize
+    from survqa.indexing.lexical import LexicalIndex
 
     source = TextSource(count)
     sample = source.passages(min(CHUNK, count), source.seed + 1)[:5_000]
@@ -102,8 +110,10 @@ def lexical_child(count: int) -> dict[str, Any]:
     # map: apply it once per vocabulary word (checked equal on the sample), then look up
     started = time.perf_counter()
     stems: dict[str, int] = {}
-    word_stem = np.array([stems.setdefault(t[0], len(stems)) if (t := tokenize(w)) else -1
-                          for w in source.words], dtype=np.int64)
+    word_stem = np.array(
+        [stems.setdefault(t[0], len(stems)) if (t := tokenize(w)) else -1 for w in source.words],
+        dtype=np.int64,
+    )
     shared = np.array(list(range(len(stems))), dtype=object)  # one int object per stem id
     ids: list[list[int]] = []
     for i, start in enumerate(range(0, count, CHUNK)):
@@ -120,20 +130,27 @@ def lexical_child(count: int) -> dict[str, Any]:
     index = LexicalIndex(model, count)
     build_s = time.perf_counter() - started
     peak = _peak_mb()
-    times = _latencies(lambda q: index.search(q, 30), source.queries(QUERIES))
+    times = _latencies(lambda q: index.search(tokenize(q), 30), source.queries(QUERIES))
     with tempfile.TemporaryDirectory() as tmp:
         index.save(Path(tmp))
         size = folder_bytes(Path(tmp))
-    return {"build_s": build_s, "tokenize_per_s": per_second, "peak_mb": peak,
-            "p50": percentile(times, 0.5), "p95": percentile(times, 0.95), "bytes": size}
+    return {
+        "build_s": build_s,
+        "tokenize_per_s": per_second,
+        "peak_mb": peak,
+        "p50": percentile(times, 0.5),
+        "p95": percentile(times, 0.95),
+        "bytes": size,
+    }
 
 
 def child(spec: dict[str, Any], timeout: float) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter; its own peak RSS comes back in the JSON."""
     argv = [PYTHON, "-m", "benchmarks.scale", "--child", json.dumps(spec)]
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=ROOT,
-                              check=False)
+        done = subprocess.run(
+            argv, capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=False
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s"}
     if done.returncode != 0:
@@ -151,7 +168,7 @@ def plan(sizes: list[int], hnsw_1m: bool) -> list[dict[str, Any]]:
 
 
 def run(sizes: list[int] | None = None, hnsw_1m: bool = False, budget: float = 840) -> Section:
-    from survqa.dense import QUANTISE_THRESHOLD, choose_kind
+    from survqa.indexing.dense import QUANTISE_THRESHOLD, choose_kind
     from survqa.settings import Settings
 
     started, load = time.perf_counter(), load_average()
@@ -173,11 +190,23 @@ def run(sizes: list[int] | None = None, hnsw_1m: bool = False, budget: float = 8
             continue
         recall = f"{out['recall']:.3f}" if "recall" in out else "exact"
         single = f" (1 thread {out['p50_1t']:.2f})" if "p50_1t" in out else ""
-        note = (f"tokenize() {out['tokenize_per_s']:.0f} passages/s"
-                if "tokenize_per_s" in out else "")
-        rows.append([f"{n:,}", spec["what"], label, f"{out['build_s']:.1f} s",
-                     f"{out['peak_mb']:.0f} MB", f"{out['bytes'] / 2**20:.0f} MB",
-                     f"{out['p50']:.2f}{single}", f"{out['p95']:.2f}", recall, note])
+        note = (
+            f"tokenize() {out['tokenize_per_s']:.0f} passages/s" if "tokenize_per_s" in out else ""
+        )
+        rows.append(
+            [
+                f"{n:,}",
+                spec["what"],
+                label,
+                f"{out['build_s']:.1f} s",
+                f"{out['peak_mb']:.0f} MB",
+                f"{out['bytes'] / 2**20:.0f} MB",
+                f"{out['p50']:.2f}{single}",
+                f"{out['p95']:.2f}",
+                recall,
+                note,
+            ]
+        )
     notes = [
         f"auto choice (Settings.exact_threshold={threshold:,}, "
         f"QUANTISE_THRESHOLD={QUANTISE_THRESHOLD:,}): "
@@ -196,8 +225,18 @@ def run(sizes: list[int] | None = None, hnsw_1m: bool = False, budget: float = 8
     return Section(
         title="5. Scale: synthetic corpora (dense 384-d and BM25)",
         command=COMMAND + (" --hnsw-1m" if hnsw_1m else ""),
-        header=["passages", "index", "type", "build", "peak RSS", "index size", "p50 ms",
-                "p95 ms", "recall@10", "note"],
+        header=[
+            "passages",
+            "index",
+            "type",
+            "build",
+            "peak RSS",
+            "index size",
+            "p50 ms",
+            "p95 ms",
+            "recall@10",
+            "note",
+        ],
         rows=rows,
         load=load,
         notes=notes,
@@ -214,20 +253,24 @@ def verdicts(results: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[str]:
         (n1, t1), (n2, t2) = flat[-2], flat[-1]
         slope = (t2 - t1) / (n2 - n1)
         cross = int(n1 + (5.0 - t1) / slope) if slope > 0 else None
-        lines.append("exact search cost grows linearly: " + ", ".join(
-            f"{n:,} → {t:.2f} ms" for n, t in flat)
-            + (f"; it passes 5 ms at ≈ {cross:,} vectors (1 thread)" if cross else ""))
+        lines.append(
+            "exact search cost grows linearly: "
+            + ", ".join(f"{n:,} → {t:.2f} ms" for n, t in flat)
+            + (f"; it passes 5 ms at ≈ {cross:,} vectors (1 thread)" if cross else "")
+        )
     ivf, bm25 = got.get(("dense", 1_000_000, "ivfsq")), got.get(("bm25", 1_000_000, None))
     if ivf:
         lines.append(
             f"1M dense (ivfsq): p50 {ivf['p50_1t']:.2f} ms ≤ 5 ms {verdict(ivf['p50_1t'] <= 5)}; "
             f"recall@10 {ivf['recall']:.3f} ≥ 0.95 {verdict(ivf['recall'] >= 0.95)}; "
-            f"peak {ivf['peak_mb']:.0f} MB ≤ 2 GB {verdict(ivf['peak_mb'] <= 2048)}")
+            f"peak {ivf['peak_mb']:.0f} MB ≤ 2 GB {verdict(ivf['peak_mb'] <= 2048)}"
+        )
     if bm25:
         lines.append(
             f"1M BM25: p50 {bm25['p50']:.1f} ms ≤ 50 ms {verdict(bm25['p50'] <= 50)}; "
             f"peak {bm25['peak_mb']:.0f} MB during the build ≤ 2 GB "
-            f"{verdict(bm25['peak_mb'] <= 2048)}")
+            f"{verdict(bm25['peak_mb'] <= 2048)}"
+        )
     return lines
 
 

@@ -48,10 +48,12 @@ class VectorSource:
         self.count, self.dim = count, dim
         clusters = max(20, count // 2000)
         topics = rng.normal(size=(TOPICS, dim)).astype(np.float32)
-        self.centres = (0.6 * topics[rng.integers(0, TOPICS, clusters)]
-                        + 0.6 * rng.normal(size=(clusters, dim))).astype(np.float32)
+        self.centres = (
+            0.6 * topics[rng.integers(0, TOPICS, clusters)] + 0.6 * rng.normal(size=(clusters, dim))
+        ).astype(np.float32)
         self.bases = (2.0 / np.sqrt(LATENT) * rng.normal(size=(BASES, LATENT, dim))).astype(
-            np.float32)
+            np.float32
+        )
         self.seed = seed
 
     def sample(self, rows: int, seed: int) -> np.ndarray:
@@ -138,6 +140,9 @@ class TextSource:
         out = []
         for text in self.passages(rows, self.seed - 2):
             words = [w for w in text.split() if w not in FUNCTION_WORDS]
-            out.append(" ".join(rng.choice(words, size=min(len(words), int(rng.integers(4, 7))),
-                                           replace=False)))
+            out.append(
+                " ".join(
+                    rng.choice(words, size=min(len(words), int(rng.integers(4, 7))), replace=False)
+                )
+            )
         return out

@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 
 from survqa import Assistant, Settings
-from survqa.confidence import abstention_features, question_evidence, score_below
-from survqa.embedding import Embedder, make_embedder
 from survqa.evaluation import contains_answer, load_gold, run, summarise
-from survqa.language import detect_language
-from survqa.question import resolve
-from survqa.retrieval import FEATURES, Query
+from survqa.indexing.embedding import Embedder, make_embedder
+from survqa.search.calibrate import abstention_features, question_evidence, score_below
+from survqa.search.query import Query, prepare
+from survqa.search.rank import FEATURES, features, rank
+from survqa.search.retrieve import retrieve
 
 
 class CachedEmbedder:
@@ -48,28 +48,21 @@ class CachedEmbedder:
 
 def question_data(
     assistant: Assistant, item: dict[str, Any]
-) -> tuple[Query, np.ndarray, np.ndarray, list[Any]]:
-    retriever, _, documents = assistant._ready()
-    text = item["question"]
-    searched = resolve(text, [])
-    query = Query(
-        searched, text, detect_language(text), assistant.embedder.embed_queries([searched])[0]
-    )
-    found = retriever.candidates(query, None)
-    rows, matrix = retriever.features(query, found)
-    table = retriever.sentences
+) -> tuple[Query, np.ndarray, np.ndarray, np.ndarray]:
+    """The question's Query, candidate sentence rows, their features and gold labels."""
+    corpus = assistant.corpus()
+    index, table = corpus.index, corpus.index.sentences
+    query = prepare(item["question"], None, assistant.embedder, assistant.settings)
+    rows, matrix = features(index, query, retrieve(index, query, None, assistant.settings))
+    sources = [index.passages[int(table.owners[j])].source for j in rows.tolist()]
     labels = np.array(
         [
             item["in_corpus"]
-            and documents[retriever.index.passages[table.owners[j]].source].source
-            in item["sources"]
+            and source in item["sources"]
             and contains_answer(
-                documents[retriever.index.passages[table.owners[j]].source].text[
-                    slice(*table.spans[j])
-                ],
-                item["answers"],
+                corpus.documents[source].text[slice(*table.spans[j])], item["answers"]
             )
-            for j in rows.tolist()
+            for j, source in zip(rows.tolist(), sources, strict=True)
         ],
         dtype=bool,
     )
@@ -126,11 +119,11 @@ def main() -> int:
         print(f"  {name:<18}{w:+.3f}")
     settings = Settings(sentence_weights=tuple(round(float(w), 3) for w in weights))
     tuned = Assistant(index_dir=args.index, settings=settings, embedder=embedder)
-    retriever = tuned._ready()[0]
+    index = tuned.corpus().index
     x, y = [], []
     for item, query, *_ in prepared:
-        hits = retriever.rank_sentences(query, retriever.candidates(query, None))
-        evidence = question_evidence(query, retriever.sentences)
+        hits = rank(index, query, retrieve(index, query, None, settings), settings)
+        evidence = question_evidence(query, index.sentences)
         top = hits[0].score
         x.append(abstention_features(query, top, score_below(hits, top), evidence))
         y.append(item["in_corpus"])
