@@ -15,15 +15,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from benchmarks import quality
 from survqa import Assistant
 from survqa.collection.collection import Corpus
 from survqa.evaluation import contains_answer, load_gold, run, summarise
 from survqa.search.query import Query, prepare
-from survqa.search.rank import SentenceHit
 from survqa.search.retrieve import retrieve
-from survqa.search.select import select
 
 DEPTH = 10
 Hits = list[tuple[str, str]]  # (source, text) best first
@@ -44,13 +41,8 @@ def passages(corpus: Corpus, query: Query, mode: str, assistant: Assistant) -> H
 def plain_baseline(corpus: Corpus, query: Query) -> Hits:
     """e5 over every sentence with its neighbours; the excerpt is that window."""
     index, table = corpus.index, corpus.index.sentences
-    every = np.arange(len(table))
-    scores = index.backend.window_vectors(every) @ query.vector
-    order = np.argsort(-scores, kind="stable")
-    hits = [SentenceHit(int(j), float(scores[j])) for j in order]
-    windows = select(table, hits, DEPTH, max_words=10_000)  # a window = the sentence ± 1
     out = []
-    for w in windows:
+    for w in quality.plain_windows(corpus, query):
         source = index.passages[int(table.owners[w.first])].source
         start, end = table.spans[w.first][0], table.spans[w.last][1]
         out.append((source, corpus.documents[source].text[start:end]))
@@ -84,7 +76,8 @@ def main() -> int:
     ]
     assistant = Assistant()
     corpus = assistant.corpus()
-    queries = [prepare(i["question"], None, assistant.embedder, assistant.settings) for i in items]
+    lexicon, settings = corpus.index.lexicon, assistant.settings
+    queries = [prepare(i["question"], None, assistant.embedder, settings, lexicon) for i in items]
     print(f"| system ({args.split}, {len(items)} answerable) | hit@1 | hit@3 | MRR@10 |")
     print("|---|---|---|---|")
     for mode in ("bm25", "dense", "fused"):

@@ -24,6 +24,9 @@ _DIGIT_GROUP = re.compile(r"(?<=\d)[\s\u00a0\u202f.](?=\d{3}\b)")
 _TOKEN = re.compile(r"\d+(?:,\d+)?|[^\W\d_]+", re.UNICODE)
 STOPWORDS = frozenset(STOPWORDS_FRENCH) | frozenset(STOPWORDS_EN) | {"combien", "quel", "quelle"}
 
+# a number as written: "56 000", "1.100", "3,3", "2016"
+NUMBER = re.compile(r"\d+(?:[ .,\u00a0\u202f]\d{3})*(?:,\d+)?")
+
 _local = threading.local()
 
 
@@ -48,3 +51,14 @@ def tokenize(text: str) -> list[str]:
     words = [strip_accents(w) for w in _TOKEN.findall(text) if w not in STOPWORDS]
     # accents stripped before stemming, so "securite" typed without them still matches
     return [s for s in _stemmer().stemWords(words) if s]
+
+
+def number_key(raw: str) -> str:
+    """One spelling per number: "56 000" / "56.000" / "1,000" / "56000" → "56000";
+    "3,3" stays "3,3"."""
+    return re.sub(r"[ .\u00a0\u202f]|,(?=\d{3}$)", "", raw)
+
+
+def numbers(text: str) -> list[str]:
+    """The numbers written in a text, as :func:`number_key`s."""
+    return [number_key(m) for m in NUMBER.findall(text)]

@@ -25,6 +25,7 @@ from survqa.search.calibrate import calibrate
 from survqa.search.inputs import check_k, check_sources
 from survqa.search.query import prepare
 from survqa.search.rank import rank
+from survqa.search.rerank import Reranker, rerank
 from survqa.search.retrieve import retrieve
 from survqa.search.select import select
 from survqa.settings import Settings
@@ -58,10 +59,20 @@ class Assistant:
         )
         self._lock = threading.Lock()
         self._corpus: Corpus | None = None
+        self._reranker: Reranker | None = None
 
     @property
     def embedder(self) -> Embedder:
         return self.collection.embedder
+
+    @property
+    def reranker(self) -> Reranker | None:
+        """The optional cross-encoder of ``Settings.reranker`` (loaded on first use)."""
+        if self.settings.reranker is not None and self._reranker is None:
+            with self._lock:
+                if self._reranker is None:
+                    self._reranker = Reranker(self.settings.reranker)
+        return self._reranker
 
     @property
     def index_dir(self) -> Path:
@@ -106,15 +117,18 @@ class Assistant:
         started = time.perf_counter()
         s = self.settings
         k = check_k(k, s.max_k)
-        query = prepare(question, history, self.embedder, s)
         corpus = self.corpus()
-        index, table = corpus.index, corpus.index.sentences
+        index = corpus.index
+        query = prepare(question, history, self.embedder, s, index.lexicon)
         allowed = check_sources(sources, list(corpus.documents))
         candidates = retrieve(index, query, allowed, s)
-        hits = rank(index, query, candidates, s)
-        windows = select(table, hits, k + SPARE_WINDOWS, s.excerpt_max_words)
-        verdict = calibrate(table, query, hits, windows, s)
+        ranking = rank(index, query, candidates)
+        if self.reranker is not None:
+            ranking = rerank(ranking, query, index.sentences, self.reranker, s.rerank_top)
+        windows = select(index.sentences, ranking, k + SPARE_WINDOWS)
+        verdict = calibrate(index, query, ranking, windows, s)
         answer = assemble(query, windows, verdict, k, index, corpus.documents)
+        answer.reranker = self.reranker.name if self.reranker is not None else None
         answer.question, answer.elapsed_ms = question, (time.perf_counter() - started) * 1000
         return answer
 

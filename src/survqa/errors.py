@@ -22,7 +22,7 @@ class IndexDamagedError(SurvqaError):
 
 
 class EmbedderError(SurvqaError):
-    """The embedding model could not be loaded or used."""
+    """A model (the embedder or the optional reranker) could not be loaded or used."""
 
 
 class IngestError(SurvqaError):

@@ -20,7 +20,8 @@ from survqa.records import Answer, Excerpt
 from survqa.text import clean
 
 GOLD_DIR = Path(__file__).resolve().parent / "gold"
-DEFAULT_GOLD = GOLD_DIR / "questions.jsonl"
+DEFAULT_GOLD = GOLD_DIR / "questions.jsonl"  # the gold set: every tuning choice is made on it
+FRESH_GOLD = GOLD_DIR / "fresh.jsonl"  # held out: written blind, nothing is tuned on it
 DEPTH = 10
 
 
@@ -119,6 +120,8 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 def evaluate(
     assistant: Assistant, gold: Sequence[dict[str, Any]], split: str = "test"
 ) -> dict[str, Any]:
+    if split == "fresh" and all(g.get("split") != "fresh" for g in gold):
+        gold = load_gold(FRESH_GOLD)
     items = [g for g in gold if split == "all" or g["split"] == split]
     assistant.load()
     assistant.ask("warm-up", 1)

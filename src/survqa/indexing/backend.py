@@ -2,10 +2,10 @@
 
 :class:`SearchBackend` is what the pipeline needs of an index after the tables: the
 ``k`` nearest passage rows to a query vector, the ``k`` best BM25 passage rows for
-the question's terms, and the stored vectors of given sentence rows (alone, and with
-their neighbours). Ids are rows of the passage and sentence tables.
-:class:`FaissBm25Backend` fulfils it in process: FAISS, bm25s and two ``.npy`` files of
-the index folder.
+the question's terms, and the stored vectors of given sentence rows, one per view
+(:data:`survqa.indexing.sentences.VIEWS`). Ids are rows of the passage and sentence
+tables. :class:`FaissBm25Backend` fulfils it in process: FAISS, bm25s and one ``.npy``
+file per view in the index folder (``views/<view>.npy``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 
 from survqa.indexing.dense import DenseHits, DenseIndex
 from survqa.indexing.lexical import LexicalHits, LexicalIndex
+from survqa.indexing.sentences import VIEWS
 
 # a file of the index folder, read and checked against the manifest before parsing
 ReadVerified = Callable[[str], bytes]
@@ -43,12 +44,8 @@ class SearchBackend(Protocol):
         """The ``k`` rows with the best BM25 score (> 0) for the question's terms."""
         ...
 
-    def sentence_vectors(self, rows: np.ndarray) -> np.ndarray:
-        """Vectors of the given sentence rows (one sentence each), shape (len(rows), dim)."""
-        ...
-
-    def window_vectors(self, rows: np.ndarray) -> np.ndarray:
-        """Vectors of the given sentence rows joined with their neighbours."""
+    def vectors(self, view: str, rows: np.ndarray) -> np.ndarray:
+        """Vectors of one view of the given sentence rows, shape (len(rows), dim)."""
         ...
 
     def passage_vectors(self, rows: np.ndarray) -> np.ndarray:
@@ -65,19 +62,18 @@ class FaissBm25Backend:
     name = "faiss"
 
     def __init__(
-        self, dense: DenseIndex, lexical: LexicalIndex, sentences: np.ndarray, windows: np.ndarray
+        self, dense: DenseIndex, lexical: LexicalIndex, views: dict[str, np.ndarray]
     ) -> None:
         if dense.size != lexical.size:
             raise ValueError(
                 f"dense index has {dense.size} rows but the BM25 index {lexical.size}: "
                 "they must index the same passage table"
             )
-        if len(sentences) != len(windows):
-            raise ValueError("sentence and window vectors must have one row per sentence")
+        if set(views) != set(VIEWS) or len({len(v) for v in views.values()}) != 1:
+            raise ValueError(f"one vector per sentence is needed for each view of {VIEWS}")
         self.dense = dense
         self.lexical = lexical
-        self._sentences = sentences
-        self._windows = windows
+        self._views = views
 
     @property
     def size(self) -> int:
@@ -85,7 +81,7 @@ class FaissBm25Backend:
 
     @property
     def sentence_count(self) -> int:
-        return len(self._sentences)
+        return len(self._views["sentence"])
 
     def dense_search(self, vector: np.ndarray, k: int) -> DenseHits:
         return self.dense.search(vector, k)
@@ -93,11 +89,8 @@ class FaissBm25Backend:
     def lexical_search(self, terms: Sequence[str], k: int) -> LexicalHits:
         return self.lexical.search(terms, k)
 
-    def sentence_vectors(self, rows: np.ndarray) -> np.ndarray:
-        return self._sentences[rows]
-
-    def window_vectors(self, rows: np.ndarray) -> np.ndarray:
-        return self._windows[rows]
+    def vectors(self, view: str, rows: np.ndarray) -> np.ndarray:
+        return self._views[view][rows]
 
     def passage_vectors(self, rows: np.ndarray) -> np.ndarray:
         dim = self.dense.dim
@@ -107,8 +100,9 @@ class FaissBm25Backend:
     def write(self, folder: Path) -> dict[str, Any]:
         """Save into an index folder; returns the manifest's ``dense`` entry."""
         (folder / "dense.faiss").write_bytes(self.dense.to_bytes())
-        (folder / "sentences.npy").write_bytes(npy_bytes(self._sentences))
-        (folder / "windows.npy").write_bytes(npy_bytes(self._windows))
+        (folder / "views").mkdir()
+        for view, vectors in self._views.items():
+            (folder / "views" / f"{view}.npy").write_bytes(npy_bytes(vectors))
         self.lexical.save(folder / "bm25")
         return {"kind": self.dense.kind, "count": self.dense.size}
 
@@ -116,13 +110,15 @@ class FaissBm25Backend:
     def read(cls, folder: Path, manifest: dict[str, Any], read: ReadVerified) -> FaissBm25Backend:
         """Load from an index folder whose files ``read`` returns verified."""
         dense = DenseIndex.from_bytes(read("dense.faiss"), manifest["dense"]["kind"])
-        sentences = np.load(io.BytesIO(read("sentences.npy")), allow_pickle=False)
-        windows = np.load(io.BytesIO(read("windows.npy")), allow_pickle=False)
+        views = {
+            view: np.load(io.BytesIO(read(f"views/{view}.npy")), allow_pickle=False)
+            for view in VIEWS
+        }
         for name in manifest["files"]:
             if name.startswith("bm25/"):
                 read(name)
         lexical = LexicalIndex.load(folder / "bm25", dense.size)
-        return cls(dense, lexical, sentences, windows)
+        return cls(dense, lexical, views)
 
 
 def npy_bytes(array: np.ndarray) -> bytes:

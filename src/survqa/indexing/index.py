@@ -1,11 +1,11 @@
 """Build, save, load and check the index folder (``index/``).
 
 Plain files: ``manifest.json`` (format, embedder, settings, chunker and analysis versions,
-backend, corpus hash, checksums), ``passages.jsonl`` (row *i* = FAISS id *i* = BM25 doc
-*i*), ``sentences.jsonl`` (the sentence table) and the backend's files (``dense.faiss``,
-``sentences.npy``, ``windows.npy`` — one vector per sentence, alone and with its
-neighbours — and ``bm25/``). No pickle; the build is deterministic, so the same documents
-give the same bytes.
+backend, corpus hash and titles, checksums), ``passages.jsonl`` (row *i* = FAISS id *i* =
+BM25 doc *i*), ``sentences.jsonl`` (the sentence table), ``lexicon.json`` (FreeDict
+translations into the corpus's terms) and the backend's files (``dense.faiss``,
+``views/<view>.npy`` — one vector per sentence and view — and ``bm25/``). No pickle; the
+build is deterministic, so the same documents give the same bytes.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from survqa.analysis import ANALYSIS_VERSION
+from survqa.analysis import ANALYSIS_VERSION, tokenize
 from survqa.documents.loading import corpus_hash, text_hash
 from survqa.errors import IndexDamagedError, IndexMismatchError, IndexMissingError
 from survqa.indexing import storage
@@ -31,21 +31,26 @@ from survqa.indexing.dense import DenseIndex, choose_kind
 from survqa.indexing.embedding import Embedder
 from survqa.indexing.lexical import LexicalIndex
 from survqa.indexing.sentences import (
+    VIEWS,
     Sentence,
     SentenceTable,
     build_sentences,
     from_jsonl,
     to_jsonl,
-    window_text,
+    view_texts,
 )
 from survqa.records import Document, Passage
 from survqa.settings import Settings
+from survqa.translation import Lexicon, build_lexicon
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 BATCH = 16
-REQUIRED_FILES = ("passages.jsonl", "sentences.jsonl", "dense.faiss", "sentences.npy")
+REQUIRED_FILES = (
+    "passages.jsonl", "sentences.jsonl", "lexicon.json", "dense.faiss",
+    *(f"views/{view}.npy" for view in VIEWS),
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +60,17 @@ class SearchIndex:
     passages: list[Passage]
     sentences: SentenceTable
     backend: SearchBackend
+    lexicon: Lexicon
     manifest: dict[str, Any]
 
     @property
     def corpus_hash(self) -> str:
         return str(self.manifest["corpus"]["hash"])
+
+    def titles(self) -> list[str]:
+        """The title of each sentence's document, as indexed."""
+        by_source = {d["source"]: d["title"] for d in self.manifest["corpus"]["documents"]}
+        return [by_source[self.passages[s.passage].source] for s in self.sentences.rows]
 
 
 def _embed(
@@ -77,17 +88,16 @@ def _embed(
 
 
 def known_vectors(previous: SearchIndex | None) -> dict[str, np.ndarray]:
-    """Text → vector of every passage, sentence and window of a previous index of the same
+    """Text → vector of every passage and sentence view of a previous index of the same
     model: a rebuild embeds only text that is new."""
     if previous is None:
         return {}
-    backend, rows = previous.backend, previous.sentences.rows
-    everything = np.arange(len(rows))
+    backend = previous.backend
     passage_vectors = backend.passage_vectors(np.arange(len(previous.passages)))
     known = {p.text: v for p, v in zip(previous.passages, passage_vectors, strict=True)}
-    known.update(zip((s.text for s in rows), backend.sentence_vectors(everything), strict=True))
-    windows = [window_text(rows, j) for j in range(len(rows))]
-    known.update(zip(windows, backend.window_vectors(everything), strict=True))
+    everything = np.arange(len(previous.sentences))
+    for view, texts in view_texts(previous.sentences.rows, previous.titles()).items():
+        known.update(zip(texts, backend.vectors(view, everything), strict=True))
     return known
 
 
@@ -96,21 +106,26 @@ def build(
     embedder: Embedder,
     settings: Settings,
     target: Path,
-    known: dict[str, np.ndarray] | None = None,
+    previous: SearchIndex | None = None,
 ) -> None:
     """Chunk, embed and index ``documents``; replace ``target`` atomically.
 
-    ``known`` maps texts to vectors from a previous build with the same model
-    (see :func:`known_vectors`): only new or changed text is embedded.
+    ``previous`` (an index of the same model) gives the vectors of text it already has,
+    and its lexicon when no dictionary is installed: only new text is embedded.
     """
     started = time.perf_counter()
     passages = chunk_documents(documents, settings.passage_words)
-    sentences = build_sentences(passages, {d.source: d for d in documents})
-    backend = _build_backend(passages, sentences, embedder, settings, known)
+    by_source = {d.source: d for d in documents}
+    sentences = build_sentences(passages, by_source)
+    titles = [by_source[passages[s.passage].source].title for s in sentences]
+    known = known_vectors(previous)
+    backend = _build_backend(passages, view_texts(sentences, titles), embedder, settings, known)
+    lexicon = _lexicon(sentences, previous)
     with storage.index_lock(target), storage.atomic_folder(target) as tmp:
         rows = "".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n" for p in passages)
         (tmp / "passages.jsonl").write_text(rows, encoding="utf-8")
         (tmp / "sentences.jsonl").write_text(to_jsonl(sentences), encoding="utf-8")
+        storage.write_json(tmp / "lexicon.json", lexicon.to_json())
         dense_entry = backend.write(tmp)
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -120,6 +135,7 @@ def build(
             "analysis": ANALYSIS_VERSION,
             "backend": backend.name,
             "dense": dense_entry,
+            "lexicon": {"dictionaries": list(lexicon.sources)},
             "counts": {"passages": len(passages), "sentences": len(sentences)},
             "corpus": _corpus_entry(documents, passages),
             "files": storage.checksums(tmp),
@@ -133,19 +149,37 @@ def build(
 
 def _build_backend(
     passages: list[Passage],
-    sentences: list[Sentence],
+    views: dict[str, list[str]],
     embedder: Embedder,
     settings: Settings,
-    known: dict[str, np.ndarray] | None,
+    known: dict[str, np.ndarray],
 ) -> FaissBm25Backend:
     passage_vectors = _embed([p.text for p in passages], embedder, "embedding passages", known)
-    sentence_vectors = _embed([s.text for s in sentences], embedder, "embedding sentences", known)
-    windows = [window_text(sentences, j) for j in range(len(sentences))]
-    window_vectors = _embed(windows, embedder, "embedding windows", known)
+    vectors = {view: _embed(texts, embedder, f"embedding {view} views", known)
+               for view, texts in views.items()}  # fmt: skip
     kind = choose_kind(len(passages), settings.dense_index, settings.exact_threshold)
     dense = DenseIndex.build(passage_vectors, kind)
     lexical = LexicalIndex.build([p.text for p in passages])
-    return FaissBm25Backend(dense, lexical, sentence_vectors, window_vectors)
+    return FaissBm25Backend(dense, lexical, vectors)
+
+
+def _lexicon(sentences: list[Sentence], previous: SearchIndex | None) -> Lexicon:
+    """FreeDict translations restricted to the corpus's terms; without dictionaries, the
+    previous index's (new terms then have no translation)."""
+    vocabulary = {t for s in sentences for t in s.terms}
+    lexicon = build_lexicon(tokenize, vocabulary)
+    if lexicon.sources or previous is None or not previous.lexicon.sources:
+        if not lexicon.sources:
+            logger.warning(
+                "no FreeDict dictionary found: foreign questions are not translated "
+                "for BM25 (install dict-freedict-eng-fra, -deu-fra, -fra-spa, -fra-ita)"
+            )
+        return lexicon
+    logger.warning("no FreeDict dictionary found: reusing the previous index's translations")
+    old = previous.lexicon
+    table = {lang: {k: v & vocabulary for k, v in t.items() if v & vocabulary}
+             for lang, t in old.table.items()}  # fmt: skip
+    return Lexicon(table, tokenize, old.common, old.sources)
 
 
 def _corpus_entry(documents: Sequence[Document], passages: list[Passage]) -> dict[str, Any]:
@@ -155,7 +189,7 @@ def _corpus_entry(documents: Sequence[Document], passages: list[Passage]) -> dic
     return {
         "hash": corpus_hash(documents),
         "documents": [
-            {"source": d.source, "chars": len(d.text), "sha256": text_hash(d),
+            {"source": d.source, "title": d.title, "chars": len(d.text), "sha256": text_hash(d),
              "passages": counts.get(d.source, 0)}
             for d in documents
         ],
@@ -184,7 +218,9 @@ def is_stale(manifest: dict[str, Any], documents: Sequence[Document], settings: 
         return True
     if manifest.get("chunker") != CHUNKER_VERSION or manifest.get("analysis") != ANALYSIS_VERSION:
         return True
-    return bool(manifest.get("corpus", {}).get("hash") != corpus_hash(documents))
+    corpus = manifest.get("corpus", {})
+    titles = [d.get("title") for d in corpus.get("documents", [])]
+    return corpus.get("hash") != corpus_hash(documents) or titles != [d.title for d in documents]
 
 
 def load(folder: Path, embedder: Embedder) -> SearchIndex:
@@ -208,13 +244,14 @@ def _load_verified(folder: Path, manifest: dict[str, Any]) -> SearchIndex:
     text = read("passages.jsonl").decode("utf-8")
     passages = [Passage.from_dict(json.loads(line)) for line in text.splitlines() if line]
     sentences = from_jsonl(read("sentences.jsonl").decode("utf-8"))
+    lexicon = Lexicon.from_json(json.loads(read("lexicon.json")), tokenize)
     backend = FaissBm25Backend.read(folder, manifest, read)
     owners = [row for row, p in enumerate(passages) for _ in p.sentences]
     if backend.size != len(passages) or not (
         [s.passage for s in sentences] == owners and len(owners) == backend.sentence_count
     ):
         raise IndexDamagedError(f"{folder}: row counts disagree between files; rebuild it")
-    return SearchIndex(passages, SentenceTable(sentences, passages), backend, manifest)
+    return SearchIndex(passages, SentenceTable(sentences, passages), backend, lexicon, manifest)
 
 
 def check(folder: Path) -> list[str]:

@@ -21,19 +21,19 @@ CORROBORATE_COSINE = 0.80
 
 
 def excerpt(
-    window: Window, confidence: str, index: SearchIndex, documents: dict[str, Document]
+    window: Window, verdict: tuple[str, float], index: SearchIndex, documents: dict[str, Document]
 ) -> Excerpt:
     """The window as an Excerpt of its document."""
     table = index.sentences
     passage = index.passages[int(table.owners[window.hit.sentence])]
     document = documents[passage.source]
     start, end = table.spans[window.first][0], table.spans[window.last][1]
-    answer_start, answer_end = table.spans[window.hit.sentence]
+    answer_start, answer_end = table.spans[window.answer]
     return Excerpt(
         text=document.text[start:end], source=document.source, title=document.title,
         start=start, end=end, answer_start=answer_start, answer_end=answer_end,
         publisher=document.publisher, score=round(float(window.hit.score), 6),
-        confidence=confidence, paragraph=passage.paragraph,
+        confidence=verdict[0], probability=round(verdict[1], 4), paragraph=passage.paragraph,
     )  # fmt: skip
 
 
@@ -48,7 +48,7 @@ def same_fact(index: SearchIndex, a: Excerpt, b: Excerpt, rows: tuple[int, int])
     shared_terms = table.terms[rows[0]] & table.terms[rows[1]]
     if len(shared_terms) < 3 or not _numbers(a.answer) & _numbers(b.answer):
         return False
-    vectors = index.backend.sentence_vectors(np.asarray(rows, dtype=np.int64))
+    vectors = index.backend.vectors("sentence", np.asarray(rows, dtype=np.int64))
     return float(np.dot(vectors[0], vectors[1])) >= CORROBORATE_COSINE
 
 
@@ -59,7 +59,7 @@ def group_corroborating(
     kept: list[int] = []
     also: dict[int, list[Citation]] = {}
     for i, window in enumerate(windows):
-        rows = [(windows[j].hit.sentence, window.hit.sentence) for j in kept]
+        rows = [(windows[j].answer, window.answer) for j in kept]
         owner = next(
             (j for j, pair in zip(kept, rows, strict=True)
              if excerpts[j].source != excerpts[i].source
@@ -86,11 +86,12 @@ def assemble(
     documents: dict[str, Document],
 ) -> Answer:
     """The Answer: up to ``k`` excerpts, best first, or an abstention (elapsed_ms unset)."""
-    excerpts = [excerpt(w, label, index, documents)
-                for w, label in zip(windows, verdict.labels, strict=True)]  # fmt: skip
+    excerpts = [excerpt(w, (label, p), index, documents) for w, label, p
+                in zip(windows, verdict.labels, verdict.right, strict=True)]  # fmt: skip
     excerpts = group_corroborating(index, windows, excerpts)[:k]
     return Answer(
         question=query.question, excerpts=excerpts, no_answer=verdict.no_answer,
         confidence=excerpts[0].confidence if excerpts else "low",
         language=query.language, query=query.searched,
+        answerable=verdict.answerable[0] if verdict.answerable else 0.0,
     )  # fmt: skip

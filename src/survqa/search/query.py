@@ -1,5 +1,6 @@
 """Stage 1, ``prepare``: the question as searched — checked, follow-ups resolved, analysed
-once (terms, language, the kind of answer it expects) and embedded."""
+once (terms, language, the kind of answer it expects, its term groups, translated word by
+word when it is not French) and embedded."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from survqa.indexing.embedding import Embedder
 from survqa.language import detect_language
 from survqa.search.inputs import check_history, check_question
 from survqa.settings import Settings
+from survqa.translation import Lexicon
 
 _FOLLOW_UP_START = re.compile(
     r"^(et|and|what about|how about|y|und|e|ou|or|mais|but|puis|then|also|aussi)\b",
@@ -26,16 +28,18 @@ class Query:
     """A question ready for search.
 
     ``question`` is what the user asked (normalised); ``searched`` is the question preceded
-    by the turns it follows up (the same text when it stands alone); ``terms`` are the
-    analysed terms of ``searched``, ``own_terms`` those of ``question``.
+    by the turns it follows up (the same text when it stands alone). ``groups`` holds one
+    group of French terms per content word of ``searched`` (a French word: its own term; a
+    foreign word: its translations and its own French term), ``terms`` all of them in
+    order (for passage BM25).
     """
 
     question: str
     searched: str
     language: str
     expects: str | None
+    groups: tuple[frozenset[str], ...]
     terms: tuple[str, ...]
-    own_terms: tuple[str, ...]
     vector: np.ndarray
 
     @property
@@ -45,21 +49,33 @@ class Query:
 
 
 def prepare(
-    question: object, history: Sequence[str] | None, embedder: Embedder, settings: Settings
+    question: object,
+    history: Sequence[str] | None,
+    embedder: Embedder,
+    settings: Settings,
+    lexicon: Lexicon,
 ) -> Query:
     """Check, resolve, analyse and embed a question (TypeError / ValueError on bad input)."""
     text = check_question(question, settings.max_query_chars)
     searched = resolve(text, check_history(history, settings.max_query_chars))
-    own_terms = tuple(tokenize(text))
+    language = detect_language(text)
+    groups = term_groups(searched, language, lexicon)
     return Query(
         question=text,
         searched=searched,
-        language=detect_language(text),
+        language=language,
         expects=expected_answer(text),
-        terms=own_terms if searched == text else tuple(tokenize(searched)),
-        own_terms=own_terms,
+        groups=groups,
+        terms=tuple(dict.fromkeys(t for group in groups for t in sorted(group))),
         vector=embed_question(embedder, text, searched),
     )
+
+
+def term_groups(text: str, language: str, lexicon: Lexicon) -> tuple[frozenset[str], ...]:
+    """One group of French terms per content word, each group once."""
+    if language == "fr":
+        return tuple(frozenset([t]) for t in dict.fromkeys(tokenize(text)))
+    return tuple(dict.fromkeys(lexicon.groups(text, language)))
 
 
 def embed_question(embedder: Embedder, question: str, searched: str) -> np.ndarray:

@@ -1,13 +1,25 @@
 """Stage 3, ``rank``: every sentence of the candidate passages scored as a possible answer.
 
-A sentence's score is a linear model over named features (its cosine to the question,
-its neighbours' and its passage's, the fused and BM25 scores of its passage, how much of
-the question's content it covers, whether it holds the kind of answer asked for…). The
-weights are ``Settings.sentence_weights``.
+Seven signals, each computed for every candidate sentence:
+
+* five e5 cosines to the question — the sentence alone, with its neighbours, headed by
+  its document's title (alone and with neighbours), and the better of the sentence
+  joined with its previous or its next neighbour;
+* BM25 of the question's term groups over sentences (FreeDict translations for a foreign
+  question);
+* whether the sentence holds the kind of answer asked for (number, date, name, reason).
+
+Each signal is z-scored over the candidate sentences that can answer, and the relevance
+is a fixed-weight sum (``RELEVANCE``: set by hand, not fitted — fitted weights did worse
+out of fold, docs/evaluation.md). Sentences that cannot answer (references, captions,
+credits, share lines, fragments; bylines unless the question asks who wrote) are never
+ranked. A separate score (``ANSWERING``) picks the answering sentence inside an excerpt.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,101 +28,107 @@ from survqa.indexing.index import SearchIndex
 from survqa.indexing.sentences import SentenceTable
 from survqa.search.query import Query
 from survqa.search.retrieve import Candidates
-from survqa.settings import Settings
 
-FEATURES = (
-    "bias", "sentence", "window", "previous", "next", "passage", "fused", "bm25", "bm25_foreign",
-    "coverage", "coverage_previous", "coverage_next", "coverage_foreign", "novelty", "type_match",
-    "heading", "length",
-)  # fmt: skip
+RELEVANCE: dict[str, float] = {
+    "window": 1.0, "sentence": 1.0, "titled": 1.0, "pair": 1.0, "titled_window": 1.0,
+    "bm25": 0.5, "type": 0.5,
+}  # fmt: skip
+ANSWERING: dict[str, float] = {"sentence": 1.0, "titled": 1.0, "type": 1.0}
+RAW = frozenset({"type"})  # 0/1 signals, not z-scored
+_AUTHOR = re.compile(
+    r"\b(auteur|autrice|écrit|rédigé|signé|signe|author|wrote|written|autor|escribió|escrito|"
+    r"verfasst|geschrieben|autore|scritto)\b",
+    re.IGNORECASE,
+)
+_CAPITALISED = re.compile(r"[A-ZÀ-Þ][\w-]{2,}")
 
 
 @dataclass(frozen=True, slots=True)
 class SentenceHit:
-    """One scored sentence (a row of the sentence table)."""
+    """One ranked sentence (a row of the sentence table) and its relevance."""
 
     sentence: int
     score: float
 
 
-def question_terms(query: Query, table: SentenceTable) -> dict[str, float]:
-    """IDF weights of the question's terms; its own words (not a follow-up's context)
-    count double."""
-    terms = table.weigh(query.terms)
-    terms.update(table.weigh(query.own_terms, boost=2.0))
-    return terms
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """The scored sentences: candidates and their neighbours (``rows``, ascending), with
+    aligned arrays; ``hits`` are the sentences that may open an excerpt, best first."""
+
+    rows: np.ndarray
+    relevance: np.ndarray
+    answering: np.ndarray
+    citable: np.ndarray
+    signals: dict[str, np.ndarray]
+    hits: list[SentenceHit]
+
+    def position(self, row: int) -> int:
+        return int(np.searchsorted(self.rows, row))
 
 
-def features(index: SearchIndex, query: Query, found: Candidates) -> tuple[np.ndarray, np.ndarray]:
-    """Sentence rows of the candidates and their feature matrix (rows × FEATURES)."""
+def signals(index: SearchIndex, query: Query, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The raw signals of the given sentence rows."""
+    table, backend, q = index.sentences, index.backend, query.vector
+    cosine = {view: backend.vectors(view, rows) @ q for view in
+              ("sentence", "window", "titled", "titled_window", "before", "after")}  # fmt: skip
+    return {
+        "sentence": cosine["sentence"], "window": cosine["window"], "titled": cosine["titled"],
+        "titled_window": cosine["titled_window"],
+        "pair": np.maximum(cosine["before"], cosine["after"]),
+        "bm25": table.lexical.scores(query.groups, rows),
+        "type": type_match(table, query.expects, rows),
+    }  # fmt: skip
+
+
+def type_match(table: SentenceTable, expects: str | None, rows: np.ndarray) -> np.ndarray:
+    """1 where the question asks for a number / date / name / reason and the sentence has one."""
+    flags = {"number": table.has_number, "date": table.has_year, "name": table.has_name,
+             "reason": table.has_reason}.get(expects or "")  # fmt: skip
+    if flags is None:
+        return np.zeros(len(rows))
+    return np.asarray([flags[j] for j in rows.tolist()], dtype=np.float64)
+
+
+def combine(
+    values: Mapping[str, np.ndarray], weights: Mapping[str, float], reference: np.ndarray
+) -> np.ndarray:
+    """Σ weight × z(signal), z over the ``reference`` entries (0/1 signals taken raw)."""
+    total = np.zeros(len(reference))
+    for name, weight in weights.items():
+        x = np.asarray(values[name], dtype=np.float64)
+        if name not in RAW:
+            mean, sd = float(x[reference].mean()), float(x[reference].std())
+            x = (x - mean) / sd if sd > 1e-12 else np.zeros_like(x)
+        total += weight * x
+    return total
+
+
+def asks_author(query: Query, table: SentenceTable) -> bool:
+    """'Who wrote …' in five languages, or the question names a byline's person."""
+    if _AUTHOR.search(query.question):
+        return True
+    names = {w for j in np.flatnonzero(table.bylines) for w in _CAPITALISED.findall(table.texts[j])}
+    return any(name in query.question for name in names)
+
+
+def rank(index: SearchIndex, query: Query, found: Candidates) -> Ranking:
+    """Score the candidates' sentences; the hits are restricted to ``found.sources``."""
     table = index.sentences
-    rows = table.rows_of(found.rows)
-    if rows.size == 0:
-        return rows, np.zeros((0, len(FEATURES)))
-    cosine_of = _cosines(index, rows, query.vector)
-    window_cosines = index.backend.window_vectors(rows) @ query.vector
-    terms = question_terms(query, table)
-    top_fused = max(found.fused.values(), default=1.0) or 1.0
-    top_bm25 = max(found.bm25.values(), default=1.0) or 1.0
-    floor = min(found.dense.values(), default=0.0)
-    foreign = query.foreign
-    matrix = np.zeros((rows.size, len(FEATURES)))
-    for i, j in enumerate(rows.tolist()):
-        passage = int(table.owners[j])
-        before, after = table.before(j), table.after(j)
-        coverage = table.coverage(terms, j)
-        bm25 = found.bm25.get(passage, 0.0) / top_bm25
-        matrix[i] = (
-            1.0, cosine_of[j], float(window_cosines[i]),
-            cosine_of.get(before, 0.0) if before is not None else 0.0,
-            cosine_of.get(after, 0.0) if after is not None else 0.0,
-            found.dense.get(passage, floor), found.fused[passage] / top_fused,
-            0.0 if foreign else bm25, bm25 if foreign else 0.0,
-            0.0 if foreign else coverage,
-            table.coverage(terms, before) if before is not None else 0.0,
-            table.coverage(terms, after) if after is not None else 0.0,
-            coverage if foreign else 0.0,
-            table.novelty(terms, j),
-            _type_match(table, query.expects, j), float(table.is_heading[j]),
-            np.log1p(table.words[j]) / 5.0,
-        )  # fmt: skip
-    return rows, matrix
-
-
-def _cosines(index: SearchIndex, rows: np.ndarray, vector: np.ndarray) -> dict[int, float]:
-    """Cosine to the question of each candidate sentence and of its neighbours."""
-    table = index.sentences
-    cosines = index.backend.sentence_vectors(rows) @ vector
-    found = dict(zip(rows.tolist(), cosines.tolist(), strict=True))
-    extra = sorted({n for j in rows.tolist() for n in table.neighbours(j)} - found.keys())
-    if extra:
-        vectors = index.backend.sentence_vectors(np.asarray(extra, dtype=np.int64))
-        found.update((j, float(v @ vector)) for j, v in zip(extra, vectors, strict=True))
-    return found
-
-
-def _type_match(table: SentenceTable, expects: str | None, sentence: int) -> float:
-    if expects == "number":
-        return float(table.has_number[sentence])
-    if expects == "date":
-        return float(table.has_year[sentence])
-    if expects == "name":
-        return float(table.has_name[sentence])
-    if expects == "reason":
-        return float(table.has_reason[sentence])
-    return 0.0
-
-
-def rank(
-    index: SearchIndex, query: Query, found: Candidates, settings: Settings
-) -> list[SentenceHit]:
-    """Every sentence of the candidate passages, scored, best first; headings come after
-    every other sentence (a heading answers only as a last resort)."""
-    weights = np.asarray(settings.sentence_weights, dtype=np.float64)
-    if weights.shape != (len(FEATURES),):
-        raise ValueError(f"sentence_weights needs {len(FEATURES)} values: {FEATURES}")
-    rows, matrix = features(index, query, found)
-    scores = matrix @ weights
-    headings = matrix[:, FEATURES.index("heading")] > 0
-    order = np.lexsort((rows, -scores, headings))
-    return [SentenceHit(int(rows[i]), float(scores[i])) for i in order.tolist()]
+    candidates = np.unique(table.rows_of(found.rows))
+    neighbours = {n for j in candidates.tolist() for n in table.neighbours(j)}
+    rows = np.union1d(candidates, np.asarray(sorted(neighbours), dtype=np.int64))
+    values = signals(index, query, rows)
+    reference = table.answers[rows] & np.isin(rows, candidates)
+    if not reference.any():
+        reference = np.isin(rows, candidates)
+    relevance = combine(values, RELEVANCE, reference)
+    citable = table.answers[rows] | (table.bylines[rows] & asks_author(query, table))
+    opening = citable & np.isin(rows, candidates)
+    if found.sources is not None:
+        sources = [index.passages[int(table.owners[j])].source for j in rows.tolist()]
+        opening &= np.asarray([s in found.sources for s in sources], dtype=bool)
+    order = [i for i in np.argsort(-relevance, kind="stable").tolist() if opening[i]]
+    hits = [SentenceHit(int(rows[i]), float(relevance[i])) for i in order]
+    answering = combine(values, ANSWERING, reference)
+    return Ranking(rows, relevance, answering, citable, values, hits)

@@ -13,38 +13,38 @@ from survqa.settings import Settings
 
 @dataclass(frozen=True, slots=True)
 class Candidates:
-    """Fused passage candidates (rows, best first) with their raw dense and BM25 scores."""
+    """Candidate passage rows: the best of the whole corpus and, when the search is
+    restricted, the best of the ``sources`` documents (the corpus-wide ones let the later
+    stages compare). Below ``Settings.candidates`` passages, every passage is a candidate."""
 
     rows: list[int]
-    fused: dict[int, float]
-    dense: dict[int, float]
-    bm25: dict[int, float]
+    sources: frozenset[str] | None
 
 
 def retrieve(
     index: SearchIndex, query: Query, sources: Collection[str] | None, settings: Settings
 ) -> Candidates:
-    """The ``settings.candidates`` best passages for ``query``, restricted to ``sources``
-    (None: every document). BM25 weighs less in the fusion for a foreign question."""
-    backend = index.backend
+    """The ``settings.candidates`` best passages for ``query`` (BM25 weighs less in the
+    fusion for a foreign question), plus as many from ``sources`` (None: every document)."""
     pool = settings.candidates if sources is None else len(index.passages)
+    fused = _fused(index, query, pool, settings)
+    rows = [r for r, _ in fusion.top(fused, settings.candidates)]
+    if sources is None:
+        return Candidates(rows, None)
+    inside = {r: v for r, v in fused.items() if index.passages[r].source in sources}
+    extra = [r for r, _ in fusion.top(inside, settings.candidates) if r not in set(rows)]
+    return Candidates(rows + extra, frozenset(sources))
+
+
+def _fused(index: SearchIndex, query: Query, pool: int, settings: Settings) -> dict[int, float]:
+    backend = index.backend
     dense = backend.dense_search(query.vector, pool)
     lexical = backend.lexical_search(query.terms, pool)
     lexical_weight = settings.lexical_weight_foreign if query.foreign else 1.0
     if settings.fusion == "rrf":
-        fused = fusion.reciprocal_rank(
+        return fusion.reciprocal_rank(
             [dense.ids, lexical.ids], [1.0, lexical_weight], k=settings.rrf_k
         )
-    else:
-        fused = fusion.weighted_scores(
-            [(dense.ids, dense.scores), (lexical.ids, lexical.scores)], [1.0, lexical_weight]
-        )
-    if sources is not None:
-        fused = {r: v for r, v in fused.items() if index.passages[r].source in sources}
-    best = fusion.top(fused, settings.candidates)
-    return Candidates(
-        rows=[r for r, _ in best],
-        fused=dict(best),
-        dense=dict(zip(dense.ids.tolist(), dense.scores.tolist(), strict=True)),
-        bm25=dict(zip(lexical.ids.tolist(), lexical.scores.tolist(), strict=True)),
+    return fusion.weighted_scores(
+        [(dense.ids, dense.scores), (lexical.ids, lexical.scores)], [1.0, lexical_weight]
     )

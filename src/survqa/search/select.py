@@ -1,63 +1,73 @@
-"""Stage 4, ``select``: the excerpt windows — each answering sentence with neighbours of its
-paragraph, overlapping or touching windows merged, best first."""
+"""Stage 4, ``select``: the excerpt windows — each opening sentence with its neighbours in
+its paragraph, a later window that overlaps or touches an earlier one merged into it, best
+first — and the sentence of each window that answers.
+
+The answer often sits next to the sentence that echoes the question: inside its opening
+window, the marked sentence is the one that scores best as an answer
+(``rank.ANSWERING``: its own and its titled cosine, and the expected answer kind), among
+the sentences that can answer.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from survqa.indexing.sentences import SentenceTable
-from survqa.search.rank import SentenceHit
+from survqa.search.rank import Ranking, SentenceHit
 
 
 @dataclass(slots=True)
 class Window:
-    """A run of sentence rows [first, last] around the answering sentence ``hit``."""
+    """A run of sentence rows [first, last] opened by ``hit``; ``answer`` is the marked one."""
 
     hit: SentenceHit
     first: int
     last: int
+    answer: int
 
 
-def grow(table: SentenceTable, hit: SentenceHit, max_words: int) -> Window:
-    """The sentence, then neighbours before and after while under ``max_words``."""
-    first = last = hit.sentence
-    words = table.words[hit.sentence]
-    grew = True
-    while grew:
-        grew = False
-        for candidate in (first - 1, last + 1):
-            if candidate not in table.neighbours(first) + table.neighbours(last):
-                continue
-            extra = table.words[candidate]
-            if words + extra <= max_words:
-                first, last = min(first, candidate), max(last, candidate)
-                words, grew = words + extra, True
-    return Window(hit, first, last)
+def answering_sentence(ranking: Ranking, first: int, last: int, opening: int) -> int:
+    """The best answer of rows [first, last] that can answer (the first one on ties)."""
+    rows = [j for j in range(first, last + 1) if ranking.citable[ranking.position(j)]]
+    return max(rows or [opening], key=lambda j: ranking.answering[ranking.position(j)])
 
 
-def _overlapping(table: SentenceTable, windows: list[Window], new: Window) -> Window | None:
+def _overlapping(
+    table: SentenceTable, windows: list[Window], first: int, last: int
+) -> Window | None:
     key = table.paragraph_key
     for window in windows:
-        same = key[window.first] == key[new.first]
-        if same and new.first <= window.last + 1 and window.first <= new.last + 1:
+        touches = first <= window.last + 1 and window.first <= last + 1
+        if touches and key[window.first] == key[first]:
             return window
     return None
 
 
-def select(
-    table: SentenceTable, hits: Sequence[SentenceHit], count: int, max_words: int
+def windows_of(
+    table: SentenceTable,
+    hits: Sequence[SentenceHit],
+    count: int,
+    answer_of: Callable[[int, int, int], int],
 ) -> list[Window]:
-    """Up to ``count`` windows, best first; overlapping or touching windows are merged."""
+    """Up to ``count`` windows opened by ``hits`` in order, overlapping or touching ones
+    merged into the earlier; ``answer_of(first, last, opening)`` marks each window's answer."""
     windows: list[Window] = []
     for hit in hits:
-        new = grow(table, hit, max_words)
-        merged_into = _overlapping(table, windows, new)
+        first, last = table.window(hit.sentence)
+        merged_into = _overlapping(table, windows, first, last)
         if merged_into is not None:
-            merged_into.first = min(merged_into.first, new.first)
-            merged_into.last = max(merged_into.last, new.last)
+            merged_into.first = min(merged_into.first, first)
+            merged_into.last = max(merged_into.last, last)
         elif len(windows) < count:
-            windows.append(new)
-        if len(windows) >= count and merged_into is None:
+            windows.append(Window(hit, first, last, answer_of(first, last, hit.sentence)))
+        else:
             break
     return windows
+
+
+def select(table: SentenceTable, ranking: Ranking, count: int) -> list[Window]:
+    """Up to ``count`` windows of the ranking's hits, best first, each with its answer."""
+    return windows_of(
+        table, ranking.hits, count, lambda a, b, opening: answering_sentence(ranking, a, b, opening)
+    )
