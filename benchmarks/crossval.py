@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ K, SEED = 5, 13
 FALSE_ABSTENTION = 0.02  # abstain on at most 2 % of answerable training questions
 HIGH_PRECISION = 0.95  # "high": right on ≥ 95 % of training questions so labelled
 MEDIUM = 0.5
+FALSE_DECLINE = 0.05  # restricted to its best gold document, a question is declined ≤ 5 %
 
 
 @dataclass
@@ -55,7 +57,22 @@ def fit(rows: Sequence[quality.Row]) -> Fold:
     high = precision_threshold(p_right.probability(x)[kept], right[kept], HIGH_PRECISION, 20)
     cosines = np.array([r.baseline_cosine for r in rows])
     baseline = abstain_threshold(cosines[answerable > 0], FALSE_ABSTENTION)
-    return Fold(calibration.Calibration(p_in, p_right, abstain, high, MEDIUM), baseline)
+    gaps = [gold_gap(r) for r, keep in zip(rows, kept, strict=True) if r.in_corpus and keep]
+    model = calibration.Calibration(p_in, p_right, abstain, high, MEDIUM, restricted_gap(gaps))
+    return Fold(model, baseline)
+
+
+def gold_gap(row: quality.Row) -> float:
+    """The gap of a search restricted to the question's best gold document."""
+    return min(row.extra["gaps"][s] for s in row.extra["sources"])
+
+
+def restricted_gap(gaps: Sequence[float]) -> float:
+    """The smallest gap t such that at most FALSE_DECLINE of these gold-document searches
+    have a gap above t."""
+    ordered = sorted(gaps, reverse=True)
+    allowed = int(FALSE_DECLINE * len(ordered))
+    return float(ordered[allowed]) if ordered else 0.0
 
 
 def apply(fold: Fold, row: quality.Row) -> None:
@@ -65,6 +82,10 @@ def apply(fold: Fold, row: quality.Row) -> None:
     p_right = float(model.right.probability(x)[0])
     row.label = "low" if row.abstained else calibration.label(p_right, model)
     row.baseline_abstained = row.baseline_cosine < fold.baseline
+    row.extra["declines"] = {  # restricted to one document: "this document does not say"
+        source: row.abstained or gap > model.restricted_gap
+        for source, gap in row.extra["gaps"].items()
+    }
 
 
 def groups_of(items: Sequence[dict[str, Any]]) -> list[int]:
@@ -88,12 +109,23 @@ def groups_of(items: Sequence[dict[str, Any]]) -> list[int]:
     return [find(i) for i in range(len(items))]
 
 
-def folds_of(items: Sequence[dict[str, Any]]) -> list[int]:
+def folds_of(items: Sequence[dict[str, Any]], seed: int = SEED) -> list[int]:
+    """Groups shuffled with a fixed seed, then each group (largest first) to the fold with
+    the fewest questions."""
     groups = groups_of(items)
-    order = sorted(set(groups))
-    np.random.default_rng(SEED).shuffle(order)
-    fold_of = {g: k % K for k, g in enumerate(order)}
-    return [fold_of[g] for g in groups]
+    members: dict[int, list[int]] = {}
+    for i, g in enumerate(groups):
+        members.setdefault(g, []).append(i)
+    keys = list(members)
+    random.Random(seed).shuffle(keys)
+    keys.sort(key=lambda g: -len(members[g]))  # stable: ties keep the shuffled order
+    size, fold = [0] * K, [0] * len(items)
+    for g in keys:
+        f = min(range(K), key=lambda x: (size[x], x))
+        for i in members[g]:
+            fold[i] = f
+        size[f] += len(members[g])
+    return fold
 
 
 def cross_validate(rows: list[quality.Row], items: list[dict[str, Any]]) -> None:

@@ -98,13 +98,15 @@ def measure_one(assistant: Assistant, item: dict[str, Any]) -> Row:
     ranking = rank(index, query, retrieve(index, query, None, s))
     windows = select(index.sentences, ranking, DEPTH + SPARE)
     evidence = gather(query, index.sentences, index.lexicon)
-    features = calibration.features(index, query, ranking, windows[0], evidence)
+    scope = calibration.scope_of(index, ranking, None)
+    features = calibration.features(index, query, ranking, windows[0], scope, evidence)
     n = len(windows)
     verdict = calibration.Verdict(False, (0.0,) * n, (0.0,) * n, ("low",) * n)
     answer = assemble(query, windows, verdict, DEPTH, index, corpus.documents)
     ms = (time.perf_counter() - started) * 1000
     first = answer.excerpts[0]
     return Row(
+        extra={"gaps": document_gaps(corpus, ranking.hits), "sources": item["sources"]},
         id=item["id"], lang=item["lang"], in_corpus=item["in_corpus"],
         rank=answer_rank(answer, item) if item["in_corpus"] else None,
         sentence_ok=bool(item["in_corpus"] and sentence_correct(first, item)),
@@ -112,6 +114,17 @@ def measure_one(assistant: Assistant, item: dict[str, Any]) -> Row:
         silent_first=index.sentences.rows[windows[0].answer].role not in (None, "byline"),
         features=features, ms=ms, **_baseline(corpus, query, item),
     )  # fmt: skip
+
+
+def document_gaps(corpus: Corpus, hits: Sequence[SentenceHit]) -> dict[str, float]:
+    """For each document: the corpus-wide best relevance minus the document's best — what a
+    search restricted to that document compares (0 for the document that holds the best)."""
+    table, passages = corpus.index.sentences, corpus.index.passages
+    best: dict[str, float] = {}
+    for hit in hits:
+        best.setdefault(passages[int(table.owners[hit.sentence])].source, hit.score)
+    top = hits[0].score if hits else 0.0
+    return {source: top - best.get(source, top - 1e9) for source in corpus.documents}
 
 
 def measure(assistant: Assistant, items: Sequence[dict[str, Any]]) -> list[Row]:
@@ -180,11 +193,36 @@ def report(title: str, rows: Sequence[Row]) -> str:
         "| false abstention | high right | medium right | low right |",
         "|---|---|---|---|---|---|---|",
         _abstention_row("plain baseline (threshold on best cosine)", rows, True) + " — | — |",
-        _abstention_row("survqa", rows, False), "",
+        _abstention_row("survqa", rows, False), "", restricted_report(rows), "",
         f"stages p50 {ms[len(ms) // 2]:.1f} ms, p95 {ms[int(0.95 * (len(ms) - 1))]:.1f} ms "
         "(query embedding included)",
     ]  # fmt: skip
     return "\n".join(lines)
+
+
+def restricted_report(rows: Sequence[Row]) -> str:
+    """Searches restricted to one document: the best gold one must answer, the best other
+    one (answerable questions) and every one (out of corpus) must decline."""
+    gold, other, outside, best = [], [], [], []
+    for r in rows:
+        declines, gaps = r.extra.get("declines"), r.extra["gaps"]
+        if declines is None:
+            continue
+        if r.in_corpus:
+            gold.append(declines[min(r.extra["sources"], key=gaps.__getitem__)])
+            rest = [s for s in gaps if s not in r.extra["sources"]]
+            if rest:
+                other.append(declines[min(rest, key=gaps.__getitem__)])
+        else:
+            outside += list(declines.values())
+            best.append(declines[min(gaps, key=gaps.__getitem__)])
+    return "\n".join([
+        "| restricted search | declined |", "|---|---|",
+        f"| to the best gold document (false declines) | {_share(gold)} (n={len(gold)}) |",
+        f"| to the best other document | {_share(other)} (n={len(other)}) |",
+        f"| out of corpus, to each document | {_share(outside)} (n={len(outside)}) |",
+        f"| out of corpus, to its best document | {_share(best)} (n={len(best)}) |",
+    ])  # fmt: skip
 
 
 def calibration_json(model: calibration.Calibration, questions: int) -> dict[str, Any]:
@@ -195,6 +233,7 @@ def calibration_json(model: calibration.Calibration, questions: int) -> dict[str
         "abstain_below": model.abstain_below,
         "high_above": model.high_above,
         "medium_above": model.medium_above,
+        "restricted_gap": model.restricted_gap,
         "fitted_on": f"the gold set, {questions} questions (survqa/gold/questions.jsonl)",
         "command": "python -m benchmarks.crossval --fit",
     }

@@ -126,7 +126,7 @@ class Assistant:
         if self.reranker is not None:
             ranking = rerank(ranking, query, index.sentences, self.reranker, s.rerank_top)
         windows = select(index.sentences, ranking, k + SPARE_WINDOWS)
-        verdict = calibrate(index, query, ranking, windows, s)
+        verdict = calibrate(index, query, ranking, windows, s, allowed)
         answer = assemble(query, windows, verdict, k, index, corpus.documents)
         answer.reranker = self.reranker.name if self.reranker is not None else None
         answer.question, answer.elapsed_ms = question, (time.perf_counter() - started) * 1000

@@ -120,6 +120,10 @@ class Answer:
     elapsed_ms: float = 0.0
     # calibrated probability that the corpus answers (abstention below a threshold)
     answerable: float = 0.0
+    # why no_answer: "corpus" (the corpus does not answer) or "documents" (the documents
+    # searched do not say; ``elsewhere`` names the document where the corpus answers best)
+    abstention: str | None = None
+    elsewhere: str | None = None
     # the cross-encoder that re-ordered the excerpts (None: the default path)
     reranker: str | None = None
 
@@ -132,6 +136,8 @@ class Answer:
             "query": self.query,
             "elapsed_ms": round(self.elapsed_ms, 2),
             "answerable": round(self.answerable, 4),
+            "abstention": self.abstention,
+            "elsewhere": self.elsewhere,
             "reranker": self.reranker,
             "excerpts": [e.to_dict() for e in self.excerpts],
         }

@@ -125,7 +125,7 @@ def build(
         rows = "".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n" for p in passages)
         (tmp / "passages.jsonl").write_text(rows, encoding="utf-8")
         (tmp / "sentences.jsonl").write_text(to_jsonl(sentences), encoding="utf-8")
-        storage.write_json(tmp / "lexicon.json", lexicon.to_json())
+        storage.write_json(tmp / "lexicon.json", lexicon.to_json(), compact=True)
         dense_entry = backend.write(tmp)
         manifest = {
             "format_version": FORMAT_VERSION,

@@ -156,6 +156,7 @@ class SentenceTable:
         self.vocabulary = frozenset(t for j in citable for t in self.terms[j])
         self.numbers = frozenset(n for j in citable for n in numbers(self.texts[j]))
         self.lexical = SentenceBM25([s.terms for s in self.rows])
+        self.window_terms = [self._window_terms(j) for j in range(len(self.rows))]
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -178,6 +179,18 @@ class SentenceTable:
         row = self.rows[sentence]
         first = sentence if row.previous is None else row.previous
         return first, sentence if row.next is None else row.next
+
+    def _window_terms(self, sentence: int) -> frozenset[str]:
+        first, last = self.window(sentence)
+        rows = [j for j in range(first, last + 1) if self.answers[j]]
+        return frozenset().union(*(self.terms[j] for j in rows))
+
+    def idf(self, group: frozenset[str]) -> float:
+        """BM25's idf of a term group over the sentences that can answer."""
+        holding = set().union(*(self.lexical.postings.get(t, set()) for t in group))
+        df = sum(1 for j in holding if self.answers[j])
+        n = int(self.answers.sum())
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def rows_of(self, passage_rows: Sequence[int]) -> np.ndarray:
         """Sentence rows of the given passages, in the given order."""

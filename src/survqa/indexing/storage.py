@@ -49,9 +49,11 @@ def checksums(folder: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
-def write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Any, *, compact: bool = False) -> None:
+    """JSON with sorted keys (the same data gives the same bytes), fsynced."""
+    layout: dict[str, Any] = {"separators": (",", ":")} if compact else {"indent": 1}
     with path.open("w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=1, sort_keys=True)
+        json.dump(data, handle, ensure_ascii=False, sort_keys=True, **layout)
         handle.write("\n")
         handle.flush()
         os.fsync(handle.fileno())

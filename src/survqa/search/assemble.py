@@ -94,4 +94,5 @@ def assemble(
         confidence=excerpts[0].confidence if excerpts else "low",
         language=query.language, query=query.searched,
         answerable=verdict.answerable[0] if verdict.answerable else 0.0,
+        abstention=verdict.abstention, elsewhere=verdict.elsewhere,
     )  # fmt: skip

@@ -54,7 +54,8 @@ class SentenceHit:
 @dataclass(frozen=True, slots=True)
 class Ranking:
     """The scored sentences: candidates and their neighbours (``rows``, ascending), with
-    aligned arrays; ``hits`` are the sentences that may open an excerpt, best first."""
+    aligned arrays; ``hits`` are the sentences that may open an excerpt, best first (in the
+    searched documents); ``anywhere`` is the best one in the whole corpus."""
 
     rows: np.ndarray
     relevance: np.ndarray
@@ -62,6 +63,8 @@ class Ranking:
     citable: np.ndarray
     signals: dict[str, np.ndarray]
     hits: list[SentenceHit]
+    anywhere: SentenceHit | None
+    restricted: bool
 
     def position(self, row: int) -> int:
         return int(np.searchsorted(self.rows, row))
@@ -125,10 +128,12 @@ def rank(index: SearchIndex, query: Query, found: Candidates) -> Ranking:
     relevance = combine(values, RELEVANCE, reference)
     citable = table.answers[rows] | (table.bylines[rows] & asks_author(query, table))
     opening = citable & np.isin(rows, candidates)
+    order = np.argsort(-relevance, kind="stable").tolist()
+    best = next((SentenceHit(int(rows[i]), float(relevance[i])) for i in order if opening[i]), None)
     if found.sources is not None:
         sources = [index.passages[int(table.owners[j])].source for j in rows.tolist()]
         opening &= np.asarray([s in found.sources for s in sources], dtype=bool)
-    order = [i for i in np.argsort(-relevance, kind="stable").tolist() if opening[i]]
-    hits = [SentenceHit(int(rows[i]), float(relevance[i])) for i in order]
+    hits = [SentenceHit(int(rows[i]), float(relevance[i])) for i in order if opening[i]]
     answering = combine(values, ANSWERING, reference)
-    return Ranking(rows, relevance, answering, citable, values, hits)
+    restricted = found.sources is not None
+    return Ranking(rows, relevance, answering, citable, values, hits, best, restricted)

@@ -66,8 +66,12 @@ def windows_of(
     return windows
 
 
-def select(table: SentenceTable, ranking: Ranking, count: int) -> list[Window]:
-    """Up to ``count`` windows of the ranking's hits, best first, each with its answer."""
+def select(
+    table: SentenceTable, ranking: Ranking, count: int, hits: Sequence[SentenceHit] | None = None
+) -> list[Window]:
+    """Up to ``count`` windows of the ranking's hits (or of ``hits``), best first, each with
+    its answering sentence."""
     return windows_of(
-        table, ranking.hits, count, lambda a, b, opening: answering_sentence(ranking, a, b, opening)
-    )
+        table, ranking.hits if hits is None else hits, count,
+        lambda first, last, opening: answering_sentence(ranking, first, last, opening),
+    )  # fmt: skip
