@@ -1,6 +1,6 @@
-"""Loader for the gold evaluation set (standard library only, importable by other tests).
+"""Loader for the gold evaluation set, importable by other tests.
 
-Files live in ``tests/gold/``:
+The files ship with survqa, in ``src/survqa/gold/`` (``survqa.evaluation.GOLD_DIR``):
 
 * ``questions.jsonl`` -- one question per line: ``id``, ``question``, ``lang``, ``split``
   (``dev``/``test``), ``in_corpus``, ``answers`` (verbatim strings from the raw seed files,
@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-GOLD_DIR = Path(__file__).resolve().parent / "gold"
+from survqa.evaluation import GOLD_DIR
+
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 QUESTIONS_PATH = GOLD_DIR / "questions.jsonl"
 FOLLOWUPS_PATH = GOLD_DIR / "followups.jsonl"

@@ -97,9 +97,11 @@ class Watched:
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
         self.page.on(
             "request",
-            lambda r: None
-            if urlsplit(r.url).scheme in ("data", "blob") or urlsplit(r.url).netloc == netloc
-            else self.foreign.append(r.url),
+            lambda r: (
+                None
+                if urlsplit(r.url).scheme in ("data", "blob") or urlsplit(r.url).netloc == netloc
+                else self.foreign.append(r.url)
+            ),
         )
         self.page.goto(url)
         self.page.locator("#sq-question textarea").wait_for()

@@ -6,8 +6,20 @@ The gates guard against regressions at the level measured when they were set
 """
 
 import pytest
+from gold_data import QUESTIONS_PATH
 
-from survqa.evaluation import evaluate, load_gold, summarise
+from survqa.evaluation import (
+    DEFAULT_GOLD,
+    GOLD_DIR,
+    answer_rank,
+    contains_answer,
+    evaluate,
+    format_report,
+    load_gold,
+    sentence_correct,
+    summarise,
+)
+from survqa.records import Answer, Excerpt
 
 
 def _row(
@@ -47,9 +59,46 @@ def test_summary_metrics_by_hand() -> None:
     assert report["misses"] == ["b", "c"]
 
 
+def _excerpt(source: str, text: str, answer: str) -> Excerpt:
+    a = text.index(answer)
+    return Excerpt(text=text, source=source, title="t", start=0, end=len(text), answer_start=a,
+                   answer_end=a + len(answer))  # fmt: skip
+
+
+def test_an_answer_counts_in_its_sources_whatever_the_line_breaks() -> None:
+    item = {"sources": ["a.txt"], "answers": ["56 000 caméras", "vidéosurveillance"]}
+    assert contains_answer("Paris compte 56 000\ncaméras.", item["answers"])
+    assert contains_answer("la vidéo-\nsurveillance", item["answers"])
+    assert not contains_answer("56 000 drones", item["answers"])
+    wrong_source = _excerpt("b.txt", "Paris compte 56 000 caméras.", "Paris")
+    right = _excerpt("a.txt", "Avant. Paris compte 56 000 caméras.", "Avant.")
+    answer = Answer(question="q", excerpts=[wrong_source, right], no_answer=False)
+    assert answer_rank(answer, item) == 2
+    assert answer_rank(Answer(question="q", excerpts=[], no_answer=True), item) is None
+    assert not sentence_correct(right, item)  # the excerpt holds it, its sentence does not
+    sentence = "Paris compte 56 000 caméras."
+    assert sentence_correct(_excerpt("a.txt", f"X. {sentence}", sentence), item)
+
+
+def test_report_text() -> None:
+    rows = [_row("a", "fr", 1), _row("b", "en", None), _row("o", "fr", None, False, True)]
+    report = {**summarise(rows), "split": "dev"}
+    text = format_report(report)
+    assert text.splitlines()[0] == "split dev: 2 answerable, 1 out of corpus"
+    assert "  hit@1                 0.500" in text and "hit@1 [en] 0.000 (n=1)" in text
+    assert "misses at rank 1: b" in text and "wrong abstentions" not in text
+
+
+def test_the_gold_set_ships_with_the_package() -> None:
+    assert GOLD_DIR.parent.name == "survqa" and DEFAULT_GOLD == GOLD_DIR / "questions.jsonl"
+    assert DEFAULT_GOLD == QUESTIONS_PATH
+    gold = load_gold()
+    assert len(gold) >= 150 and {"dev", "test"} == {g["split"] for g in gold}
+
+
 @pytest.mark.slow
 def test_quality_gates_on_the_test_split() -> None:
-    from survqa.answer import default_assistant
+    from survqa.assistant import default_assistant
 
     report = evaluate(default_assistant(), load_gold(), split="test")
     # measured 2026-11-22 on the 116-question test split: hit@1 0.732, hit@3 0.866,
@@ -67,7 +116,7 @@ def test_quality_gates_on_the_test_split() -> None:
 def test_follow_up_conversations() -> None:
     from gold_data import load_followups
 
-    from survqa.answer import default_assistant
+    from survqa.assistant import default_assistant
     from survqa.evaluation import answer_rank
 
     cases = load_followups()

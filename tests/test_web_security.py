@@ -24,8 +24,8 @@ import httpx
 import pytest
 from app_process import free_port, running_app
 
+from survqa.apps.webui import BAD_QUESTION, build_app, escape, launch_options, respond
 from survqa.records import Answer, Document
-from survqa.webui import BAD_QUESTION, build_app, escape, launch_options, respond
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_INDEX = Path(os.environ.get("SURVQA_TEST_INDEX") or ROOT / "index")
@@ -40,8 +40,9 @@ class App:
     def call(self, payload: Any, api: str = "ask") -> tuple[int, list[tuple[str, Any]]]:
         """POST /gradio_api/call/<api>, then read the event stream: (POST status, events)."""
         raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        posted = self.http.post(f"/gradio_api/call/{api}", content=raw,
-                                headers={"content-type": "application/json"})
+        posted = self.http.post(
+            f"/gradio_api/call/{api}", content=raw, headers={"content-type": "application/json"}
+        )
         assert_no_leak(posted.text)
         if posted.status_code != 200:
             return posted.status_code, []
@@ -74,15 +75,17 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
 def test_listens_on_loopback_only(app: App) -> None:
     listening = []
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:] + (
-        Path("/proc/net/tcp6").read_text().splitlines()[1:] if Path("/proc/net/tcp6").exists()
+        Path("/proc/net/tcp6").read_text().splitlines()[1:]
+        if Path("/proc/net/tcp6").exists()
         else []
     ):
         local, state = line.split()[1], line.split()[3]
         address, port = local.rsplit(":", 1)
         if int(port, 16) == app.port and state == "0A":
             listening.append(address)
-    assert listening and all(a in ("0100007F", "0000000000000000FFFF00000100007F")
-                             for a in listening), listening
+    assert listening and all(
+        a in ("0100007F", "0000000000000000FFFF00000100007F") for a in listening
+    ), listening
 
 
 def test_config_has_no_share_flagging_monitoring_or_mcp(app: App) -> None:
@@ -99,28 +102,49 @@ def test_config_has_no_share_flagging_monitoring_or_mcp(app: App) -> None:
 
 
 def file_probes(app: App) -> list[str]:
-    secrets = ["/etc/passwd", str(app.index / "manifest.json"), str(app.index / "passages.jsonl"),
-               str(ROOT / "index" / "manifest.json"), str(ROOT / "seeds" / "catalog.json"),
-               str(ROOT / "seeds" / "000_4dc79184bdaaea80.txt"), str(ROOT / "app.py"),
-               "/proc/self/environ"]
+    secrets = [
+        "/etc/passwd",
+        str(app.index / "manifest.json"),
+        str(app.index / "passages.jsonl"),
+        str(ROOT / "index" / "manifest.json"),
+        str(ROOT / "seeds" / "catalog.json"),
+        str(ROOT / "seeds" / "000_4dc79184bdaaea80.txt"),
+        str(ROOT / "app.py"),
+        "/proc/self/environ",
+    ]
     probes = []
     for secret in secrets:
         relative = "../../../../../../.." + secret
         for prefix in ("/file=", "/gradio_api/file=", "/gradio_api/file/", "/file/"):
-            probes += [prefix + secret, prefix + relative, prefix + urllib.parse.quote(secret, ""),
-                       prefix + urllib.parse.quote(relative, ""), prefix + "/" + secret,
-                       prefix + secret.replace("/", "%252F"), prefix + "file://" + secret]
-    probes += ["/gradio_api/file=index/manifest.json", "/gradio_api/file=seeds/catalog.json",
-               "/gradio_api/file=app.py", "/static/../../../../etc/passwd",
-               "/assets/..%2f..%2f..%2f..%2fetc%2fpasswd",
-               "/gradio_api/file=%2e%2e/%2e%2e/etc/passwd", "/svelte/../../../../etc/passwd",
-               "/custom_component/x/y/z/..%2f..%2f..%2fetc%2fpasswd"]
+            probes += [
+                prefix + secret,
+                prefix + relative,
+                prefix + urllib.parse.quote(secret, ""),
+                prefix + urllib.parse.quote(relative, ""),
+                prefix + "/" + secret,
+                prefix + secret.replace("/", "%252F"),
+                prefix + "file://" + secret,
+            ]
+    probes += [
+        "/gradio_api/file=index/manifest.json",
+        "/gradio_api/file=seeds/catalog.json",
+        "/gradio_api/file=app.py",
+        "/static/../../../../etc/passwd",
+        "/assets/..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "/gradio_api/file=%2e%2e/%2e%2e/etc/passwd",
+        "/svelte/../../../../etc/passwd",
+        "/custom_component/x/y/z/..%2f..%2f..%2fetc%2fpasswd",
+    ]
     return probes
 
 
 def test_file_routes_never_serve_files_outside_the_app(app: App) -> None:
-    secrets = [b"root:x:0:0", (app.index / "manifest.json").read_bytes()[:60],
-               (ROOT / "seeds" / "catalog.json").read_bytes()[:60], b"survqa web app"]
+    secrets = [
+        b"root:x:0:0",
+        (app.index / "manifest.json").read_bytes()[:60],
+        (ROOT / "seeds" / "catalog.json").read_bytes()[:60],
+        b"survqa web app",
+    ]
     for probe in file_probes(app):
         response = app.http.get(app.url + probe, follow_redirects=True)
         assert response.status_code in (400, 403, 404, 405), (probe, response.status_code)
@@ -158,14 +182,20 @@ def trap() -> Iterator[list[bytes]]:
 
 def test_no_ssrf_through_urls(app: App, trap: list[bytes]) -> None:
     target = f"http://127.0.0.1:{trap[0].decode()}/x"
-    for path in ("/gradio_api/file=" + target, "/gradio_api/proxy=" + target,
-                 "/gradio_api/file=" + urllib.parse.quote(target, "")):
+    for path in (
+        "/gradio_api/file=" + target,
+        "/gradio_api/proxy=" + target,
+        "/gradio_api/file=" + urllib.parse.quote(target, ""),
+    ):
         assert app.http.get(path).status_code in (400, 403, 404)
     for url in (target, "file:///etc/passwd", f"http://localhost:{trap[0].decode()}/y"):
         for key in ("path", "url"):
             data = {key: url, "meta": {"_type": "gradio.FileData"}}
-            for payload in ([data, 1, [], []], ["Paris ?", 1, [data], []],
-                            ["Paris ?", 1, [], [data]]):
+            for payload in (
+                [data, 1, [], []],
+                ["Paris ?", 1, [data], []],
+                ["Paris ?", 1, [], [data]],
+            ):
                 status, events = app.call({"data": payload})
                 assert status < 500 and events and events[0][0] == "error"
     time.sleep(0.5)  # let a (forbidden) connection land before looking
@@ -209,11 +239,18 @@ def test_crafted_payloads_get_an_answer_or_a_polite_error(app: App, name: str, d
         assert message is None or "question" in message or "La question dépasse" in message
 
 
-@pytest.mark.parametrize("payload", [
-    b"not json", b"", b"[]", b'{"data": "x"}', b'{"data": [1], "fn_index": "x"}',
-    b'{"data": ' * 5000,
-    json.dumps({"data": ["Paris ?", 1, [], []], "event_id": "x" * 10}).encode(),
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"not json",
+        b"",
+        b"[]",
+        b'{"data": "x"}',
+        b'{"data": [1], "fn_index": "x"}',
+        b'{"data": ' * 5000,
+        json.dumps({"data": ["Paris ?", 1, [], []], "event_id": "x" * 10}).encode(),
+    ],
+)
 def test_malformed_bodies_get_a_4xx(app: App, payload: bytes) -> None:
     status, events = app.call(payload)
     assert 200 <= status < 500
@@ -222,13 +259,21 @@ def test_malformed_bodies_get_a_4xx(app: App, payload: bytes) -> None:
 
 def test_other_routes_do_not_500_or_bypass_the_queue(app: App) -> None:
     body = {"data": ["", 1, [], []]}
-    for path in ("/gradio_api/run/ask", "/gradio_api/api/ask", "/gradio_api/call/nope",
-                 "/gradio_api/call/v2/nope", "/gradio_api/run/predict"):
+    for path in (
+        "/gradio_api/run/ask",
+        "/gradio_api/api/ask",
+        "/gradio_api/call/nope",
+        "/gradio_api/call/v2/nope",
+        "/gradio_api/run/predict",
+    ):
         response = app.http.post(path, json=body)
         assert 400 <= response.status_code < 500, (path, response.status_code)
         assert_no_leak(response.text)
-    for join in ({"data": ["Paris"], "fn_index": 999, "session_hash": "s"},
-                 {"data": ["Paris"], "fn_index": 0}, {"data": ["Paris"], "fn_index": -1}):
+    for join in (
+        {"data": ["Paris"], "fn_index": 999, "session_hash": "s"},
+        {"data": ["Paris"], "fn_index": 0},
+        {"data": ["Paris"], "fn_index": -1},
+    ):
         response = app.http.post("/gradio_api/queue/join", json=join)
         assert 400 <= response.status_code < 500, (join, response.status_code)
 
@@ -239,10 +284,17 @@ def test_a_normal_question_still_works(app: App) -> None:
     assert "56 000" in events[0][1][0]["excerpts"][0]["text"]
 
 
-@pytest.mark.parametrize("message", [
-    "\x00\u202e<script>alert(1)</script>", "\ud800 Paris", "Paris " * 2_000_000,
-    "![x](http://127.0.0.1:9/x.png) [a](javascript:alert(1)) $$\\frac12$$", "\u200b", "?!",
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "\x00\u202e<script>alert(1)</script>",
+        "\ud800 Paris",
+        "Paris " * 2_000_000,
+        "![x](http://127.0.0.1:9/x.png) [a](javascript:alert(1)) $$\\frac12$$",
+        "\u200b",
+        "?!",
+    ],
+)
 @pytest.mark.parametrize("k", [5, float("inf"), float("nan"), -1, "x", None])
 def test_chat_handler_never_raises_and_never_returns_markup(message: str, k: Any) -> None:
     class Hostile:

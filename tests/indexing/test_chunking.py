@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from boilerplate import BOILERPLATE
 
-from survqa.chunking import chunk_document, chunk_documents, split_sentences, word_count
-from survqa.corpus import clean_span, paragraphs
+from survqa.documents.paragraphs import paragraphs
+from survqa.indexing.chunking import chunk_document, chunk_documents, split_sentences
 from survqa.records import Document, Passage
-
-SEEDS = Path(__file__).resolve().parents[1] / "seeds"
-
+from survqa.text import clean, word_count
 
 
 @pytest.fixture(scope="module")
@@ -208,11 +205,11 @@ def test_seed_passages_invariants(seeds: list[Document], passages: list[Passage]
         assert 0 <= passage.start < passage.end <= len(text)
         assert passage.sentences[0][0] == passage.start
         assert passage.sentences[-1][1] == passage.end
-        assert passage.text == clean_span(text[passage.start : passage.end])
+        assert passage.text == clean(text[passage.start : passage.end])
         previous = passage.start
         for start, end in passage.sentences:
             assert previous <= start < end <= passage.end
-            assert clean_span(text[start:end])
+            assert clean(text[start:end])
             previous = end
         if len(passage.sentences) > 1:
             assert word_count(passage.text) <= 120
@@ -253,7 +250,7 @@ def test_no_broken_words_in_passages(passages: list[Passage]) -> None:
 
 def test_seed_numbers_inside_one_sentence(seeds: list[Document], passages: list[Passage]) -> None:
     docs = {doc.source: doc for doc in seeds}
-    sentences = [clean_span(docs[p.source].text[a:b]) for p in passages for a, b in p.sentences]
+    sentences = [clean(docs[p.source].text[a:b]) for p in passages for a, b in p.sentences]
     for number in ("3,3 millions", "494,25", "1.100", "2,76 milliards"):
         holders = [s for s in sentences if number in s]
         assert len(holders) == 1, number
@@ -271,7 +268,7 @@ def test_seed_bullet_is_its_own_unit(seeds: list[Document], passages: list[Passa
 def test_seed_footnote_and_sources(seeds: list[Document]) -> None:
     doc = seeds[0]
     start, end = paragraphs(doc.text)[0]
-    texts = [clean_span(doc.text[a:b]) for a, b in split_sentences(doc.text, start, end)]
+    texts = [clean(doc.text[a:b]) for a, b in split_sentences(doc.text, start, end)]
     assert texts[1].endswith("uniquement en Chine 1.")
     assert texts[2].startswith("Le pays compte")
     first = [p for p in chunk_document(doc) if p.text.startswith("1. Paul Bischoff")]

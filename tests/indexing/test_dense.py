@@ -1,9 +1,18 @@
-"""FAISS search compared with numpy brute force."""
+"""FAISS search compared with numpy brute force; the index type chosen by size.
+
+The recall of the approximate index types on large sets is in tests/test_scale.py.
+"""
 
 import numpy as np
 import pytest
 
-from survqa.dense import DenseIndex, choose_kind
+from survqa.indexing.dense import (
+    QUANTISE_THRESHOLD,
+    DenseIndex,
+    choose_kind,
+    ivf_lists,
+    ivf_probes,
+)
 
 
 def _unit(rows: int, dim: int, seed: int) -> np.ndarray:
@@ -55,9 +64,36 @@ def test_round_trip_through_bytes() -> None:
     assert again.size == 40 and again.dim == 16
 
 
+def test_stored_vectors_are_exact_for_flat_and_hnsw() -> None:
+    vectors = _unit(30, 16, 9)
+    for kind in ("flat", "hnsw"):
+        index = DenseIndex.build(vectors, kind)
+        assert np.array_equal(index.vector(7), vectors[7]) and index.vector(7).dtype == np.float32
+
+
 def test_choose_kind_by_size() -> None:
     assert choose_kind(10, "auto", 100) == "flat"
     assert choose_kind(1000, "auto", 100) == "hnsw"
     assert choose_kind(10, "hnsw", 100) == "hnsw"
     with pytest.raises(ValueError):
         choose_kind(10, "ivf", 100)
+    # the defaults, and the thresholds at their edges
+    assert choose_kind(132) == "flat"
+    assert choose_kind(49_999, "auto", 50_000) == "flat"
+    assert choose_kind(50_000, "auto", 50_000) == "hnsw"
+    assert choose_kind(QUANTISE_THRESHOLD, "auto", 50_000) == "ivfsq"
+    assert choose_kind(1_000_000, "auto", 200_000) == "ivfsq"
+    assert choose_kind(10, "ivfsq", 50_000) == "ivfsq"
+    with pytest.raises(ValueError, match="dense_index"):
+        choose_kind(10, "ivfpq", 50_000)
+    with pytest.raises(ValueError, match="kind"):
+        DenseIndex.create(8, "annoy")
+    with pytest.raises(ValueError, match="training"):
+        DenseIndex.create(8, "ivfsq")
+
+
+def test_ivf_lists_and_probes() -> None:
+    assert ivf_lists(1_000_000) == 4000  # 4·√n
+    assert ivf_lists(10) == 1 and ivf_lists(0) == 1
+    assert ivf_lists(390) == 10  # at least 39 training points a list
+    assert ivf_probes(4000) == 100 and ivf_probes(100) == 16 and ivf_probes(5) == 5

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from survqa.fusion import reciprocal_rank, top, weighted_scores
+from survqa.search.fusion import reciprocal_rank, top, weighted_scores
 
 
 def test_reciprocal_rank_by_hand() -> None:
@@ -32,3 +32,10 @@ def test_weighted_scores_by_hand() -> None:
 
 def test_top_breaks_ties_by_row() -> None:
     assert top({5: 1.0, 2: 1.0, 9: 2.0}, 2) == [(9, 2.0), (2, 1.0)]
+
+
+def test_empty_and_flat_lists() -> None:
+    assert reciprocal_rank([np.array([], dtype=np.int64)], [1.0]) == {}
+    flat = weighted_scores([(np.array([4, 7]), np.array([2.0, 2.0]))], [0.5])
+    assert flat == {4: 0.5, 7: 0.5}  # equal scores: all at the top, not divided by zero
+    assert top({}, 3) == []

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from survqa.records import Answer, Citation, Document, Excerpt
-from survqa.webui import (
+from survqa.apps.highlight import render
+from survqa.apps.webui import (
     BAD_QUESTION,
     INTERNAL_ERROR,
     MAX_QUESTION_CHARS,
@@ -28,6 +28,7 @@ from survqa.webui import (
     render_excerpt,
     respond,
 )
+from survqa.records import Answer, Citation, Document, Excerpt
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -101,7 +102,8 @@ def test_hostile_excerpt_text_is_inert_and_kept_literally(hostile: str) -> None:
 
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_hostile_question_and_citation_are_inert(hostile: str) -> None:
-    cit = Citation("x.txt", hostile, 0, 10, 0, len(hostile), hostile, hostile)
+    cit = Citation(text=hostile, source="x.txt", title=hostile, start=0, end=10, answer_start=0,
+                   answer_end=len(hostile), publisher=hostile)  # fmt: skip
     reply = render_answer(
         Answer(question=hostile, excerpts=[excerpt(also_in=(cit,))], no_answer=False)
     )
@@ -118,17 +120,17 @@ def test_escape_covers_markdown_and_latex_specials() -> None:
     assert html.unescape(out) == "# a [b](c) ![d](e) *f* _g_ `h` $i$ \\j <k> &l"
 
 
-def test_answering_sentence_is_highlighted_and_cleaned() -> None:
-    text = "Le rap-\nport dit :\nParis compte 56 000\ncaméras. Berlin moins."
-    out = highlighted(text, 10, 10 + text.index("Paris"), 10 + text.index(" Berlin"))
+def test_highlighted_is_the_shared_rendering_escaped_with_a_mark() -> None:
+    """The rendering itself is tested in test_highlight.py; here, its HTML wiring."""
+    text = "Le rap-\nport <b>dit</b> :\nParis compte 56 000\ncaméras. [Berlin](x) moins."
+    ex = excerpt(text=text, answer="Paris compte 56 000\ncaméras.")
+    out = highlighted(ex)
+    assert out == render(ex, escape, lambda answer: f"<mark>{answer}</mark>")
     assert "<mark>Paris compte 56 000 caméras.</mark>" in out
-    assert html.unescape(out).startswith("Le rapport dit")
-    assert "\n" not in out
-
-
-def test_highlight_with_bad_offsets_shows_the_text_without_mark() -> None:
-    assert "<mark>" not in highlighted("Une phrase.", 0, 5, 5)
-    assert "<mark>Une phrase.</mark>" in highlighted("Une phrase.", 10, 0, 99)
+    assert html.unescape(out) == (
+        "Le rapport <b>dit</b> : <mark>Paris compte 56 000 caméras.</mark> [Berlin](x) moins."
+    )
+    assert inert(out.replace("<mark>", "").replace("</mark>", "")) and "\n" not in out
 
 
 def test_card_shows_rank_confidence_title_publisher_file_and_span() -> None:
@@ -155,7 +157,8 @@ def test_english_answer_gets_english_labels() -> None:
 
 def test_also_in_lists_the_corroborating_documents() -> None:
     text = "Avant. Paris : 56 000. Après"
-    cit = Citation("002_b.txt", "Titre B", 50, 78, 57, 72, text, "Le Monde")
+    cit = Citation(text=text, source="002_b.txt", title="Titre B", start=50, end=78,
+                   answer_start=57, answer_end=72, publisher="Le Monde")  # fmt: skip
     card = render_excerpt(1, excerpt(also_in=(cit,)))
     shown = html.unescape(card)
     assert "Aussi dans" in card
@@ -264,8 +267,3 @@ def test_history_survives_the_chatbot_round_trip() -> None:
     chatbot = gr.Chatbot()
     back = chatbot.preprocess(chatbot.postprocess(chat))
     assert previous_questions(back) == [question]
-
-
-def test_highlight_keeps_the_space_before_the_sentence() -> None:
-    text = "Intro.\nParis compte 56 000 caméras."
-    assert highlighted(text, 0, 6, len(text)) == "Intro. <mark>Paris compte 56 000 caméras.</mark>"

@@ -1,0 +1,165 @@
+"""The search-backend protocol and its FAISS + bm25s implementation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from survqa.analysis import tokenize
+from survqa.errors import IndexDamagedError
+from survqa.indexing import storage
+from survqa.indexing.backend import FaissBm25Backend, SearchBackend
+from survqa.indexing.dense import DenseHits, DenseIndex
+from survqa.indexing.lexical import LexicalHits, LexicalIndex
+
+TEXTS = [
+    "Paris compte 56 000 caméras de surveillance.",
+    "Huawei a installé des caméras à Belgrade.",
+    "Le crédit social note les citoyens chinois.",
+    "Le salon Milipol expose des technologies de sécurité.",
+]
+
+
+def _unit(rows: int, dim: int, seed: int) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(rows, dim)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def _default(seed: int = 7) -> tuple[FaissBm25Backend, np.ndarray]:
+    vectors = _unit(len(TEXTS), 16, seed)
+    sentences, windows = _unit(6, 16, seed + 1), _unit(6, 16, seed + 2)
+    dense, lexical = DenseIndex.build(vectors, "flat"), LexicalIndex.build(TEXTS)
+    return FaissBm25Backend(dense, lexical, sentences, windows), vectors
+
+
+class BruteForceBackend:
+    """A stand-in for an external engine: numpy search, no FAISS, no bm25s."""
+
+    name = "brute-force"
+
+    def __init__(self, vectors: np.ndarray, texts: list[str], sentences: np.ndarray) -> None:
+        self.vectors, self.texts, self.sentences = vectors, texts, sentences
+
+    @property
+    def size(self) -> int:
+        return len(self.texts)
+
+    def dense_search(self, vector: np.ndarray, k: int) -> DenseHits:
+        scores = self.vectors @ vector
+        top = np.argsort(-scores, kind="stable")[:k]
+        return DenseHits(top.astype(np.int64), scores[top])
+
+    def lexical_search(self, terms: Sequence[str], k: int) -> LexicalHits:
+        words = set(terms)
+        scores = np.array([len(words & set(tokenize(t))) for t in self.texts], np.float32)
+        top = [int(i) for i in np.argsort(-scores, kind="stable")[:k] if scores[i] > 0]
+        return LexicalHits(np.asarray(top, dtype=np.int64), scores[top])
+
+    def sentence_vectors(self, rows: np.ndarray) -> np.ndarray:
+        return self.sentences[rows]
+
+    def window_vectors(self, rows: np.ndarray) -> np.ndarray:
+        return self.sentences[rows]
+
+    def passage_vectors(self, rows: np.ndarray) -> np.ndarray:
+        return self.vectors[rows]
+
+
+def test_faiss_bm25_backend_wraps_the_index_parts() -> None:
+    backend, vectors = _default()
+    assert isinstance(backend, SearchBackend)
+    assert backend.size == 4 and backend.dense.kind == "flat" and backend.name == "faiss"
+    assert backend.sentence_count == 6
+    hits = backend.dense_search(vectors[2], 2)
+    assert hits.ids.tolist() == backend.dense.search(vectors[2], 2).ids.tolist()
+    assert hits.ids[0] == 2
+    terms = tokenize("caméras à Belgrade")
+    words = backend.lexical_search(terms, 3)
+    assert words.ids[0] == 1
+    assert words.ids.tolist() == backend.lexical.search(terms, 3).ids.tolist()
+    assert backend.lexical_search(tokenize("zzz inconnu"), 3).ids.size == 0
+
+
+def test_stored_vectors_by_row() -> None:
+    vectors = _unit(len(TEXTS), 16, 3)
+    sentences, windows = _unit(6, 16, 4), _unit(6, 16, 5)
+    backend = FaissBm25Backend(
+        DenseIndex.build(vectors, "flat"), LexicalIndex.build(TEXTS), sentences, windows
+    )
+    rows = np.array([4, 0, 4])
+    assert np.array_equal(backend.sentence_vectors(rows), sentences[rows])
+    assert np.array_equal(backend.window_vectors(rows), windows[rows])
+    assert np.array_equal(backend.passage_vectors(np.array([3, 1])), vectors[[3, 1]])
+    assert backend.passage_vectors(np.array([], dtype=np.int64)).shape == (0, 16)
+
+
+def test_backend_parts_must_index_the_same_rows() -> None:
+    sentences = _unit(2, 8, 1)
+    with pytest.raises(ValueError, match="same passage table"):
+        FaissBm25Backend(DenseIndex.build(_unit(3, 8, 8), "flat"), LexicalIndex.build(TEXTS),
+                         sentences, sentences)  # fmt: skip
+    with pytest.raises(ValueError, match="one row per sentence"):
+        FaissBm25Backend(DenseIndex.build(_unit(4, 8, 8), "flat"), LexicalIndex.build(TEXTS),
+                         sentences, _unit(3, 8, 2))  # fmt: skip
+
+
+def test_write_then_read_verified(tmp_path: Path) -> None:
+    backend, vectors = _default()
+    entry = backend.write(tmp_path)
+    assert entry == {"kind": "flat", "count": 4}
+    names = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert {"dense.faiss", "sentences.npy", "windows.npy"} <= set(names)
+    assert any(n.startswith("bm25/") for n in names)
+    manifest = {"dense": entry, "files": storage.checksums(tmp_path)}
+    read: list[str] = []
+
+    def verified(name: str) -> bytes:
+        read.append(name)
+        return storage.verified_bytes(tmp_path, name, manifest)
+
+    again = FaissBm25Backend.read(tmp_path, manifest, verified)
+    assert sorted(read) == names  # every file checked, the BM25 ones too
+    assert (
+        again.dense_search(vectors[1], 4).ids.tolist()
+        == backend.dense_search(vectors[1], 4).ids.tolist()
+    )
+    terms = tokenize("caméras Paris")
+    assert (
+        again.lexical_search(terms, 4).ids.tolist() == backend.lexical_search(terms, 4).ids.tolist()
+    )
+    rows = np.arange(6)
+    assert np.array_equal(again.sentence_vectors(rows), backend.sentence_vectors(rows))
+    assert np.array_equal(again.window_vectors(rows), backend.window_vectors(rows))
+    bm25 = next(tmp_path.joinpath("bm25").iterdir())
+    bm25.write_bytes(bm25.read_bytes() + b" ")
+    with pytest.raises(IndexDamagedError, match="checksum"):
+        FaissBm25Backend.read(tmp_path, manifest, verified)
+
+
+def test_another_engine_is_a_drop_in() -> None:
+    vectors = _unit(len(TEXTS), 16, 9)
+    external: SearchBackend = BruteForceBackend(vectors, TEXTS, _unit(6, 16, 10))
+    default: SearchBackend = FaissBm25Backend(
+        DenseIndex.build(vectors, "flat"), LexicalIndex.build(TEXTS), _unit(6, 16, 10),
+        _unit(6, 16, 10),
+    )  # fmt: skip
+    assert isinstance(external, SearchBackend)
+    for backend in (external, default):
+        assert backend.dense_search(vectors[3], 1).ids.tolist() == [3]
+        assert backend.lexical_search(tokenize("Belgrade"), 1).ids.tolist() == [1]
+        assert np.array_equal(backend.passage_vectors(np.array([2])), vectors[[2]])
+
+
+def test_an_incomplete_engine_is_not_a_backend() -> None:
+    class NoVectors:
+        name = "partial"
+        size = 0
+
+        def dense_search(self, vector: np.ndarray, k: int) -> DenseHits: ...
+
+        def lexical_search(self, terms: Sequence[str], k: int) -> LexicalHits: ...
+
+    assert not isinstance(NoVectors(), SearchBackend)  # the second stage's vectors are missing

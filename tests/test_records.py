@@ -1,0 +1,81 @@
+"""The typed records passed between the stages and their dict form (the JSON contract)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from survqa.records import Answer, Citation, Document, Excerpt, Passage
+
+TEXT = "Avant. Paris compte 56 000 caméras. Après."
+
+
+def citation(**changes: object) -> Citation:
+    fields: dict[str, object] = dict(
+        text=TEXT, source="a.txt", title="A", start=100, end=100 + len(TEXT),
+        answer_start=107, answer_end=135, publisher="AFP",
+    )  # fmt: skip
+    fields.update(changes)
+    return Citation(**fields)  # type: ignore[arg-type]
+
+
+def test_citation_answer_and_dict() -> None:
+    c = citation()
+    assert c.answer == "Paris compte 56 000 caméras."
+    assert c.to_dict() == {
+        "text": TEXT, "source": "a.txt", "title": "A", "start": 100, "end": 142,
+        "answer_start": 107, "answer_end": 135, "publisher": "AFP",
+        "answer": "Paris compte 56 000 caméras.",
+    }  # fmt: skip
+    assert citation(publisher=None).to_dict()["publisher"] is None
+    assert Citation(text="x", source="s", title="t", start=0, end=1, answer_start=0,
+                    answer_end=1).publisher is None  # fmt: skip
+
+
+def test_an_excerpt_is_a_citation_ranked_as_an_answer() -> None:
+    also = citation(source="b.txt", title="B")
+    e = Excerpt(**{f.name: getattr(citation(), f.name) for f in dataclasses.fields(Citation)},
+                score=1.5, confidence="high", paragraph=3, also_in=(also,))  # fmt: skip
+    assert isinstance(e, Citation) and e.answer == "Paris compte 56 000 caméras."
+    data = e.to_dict()
+    assert set(data) == {"text", "source", "title", "start", "end", "answer_start",
+                         "answer_end", "publisher", "answer", "score", "confidence",
+                         "paragraph", "also_in"}  # fmt: skip
+    assert (data["score"], data["confidence"], data["paragraph"]) == (1.5, "high", 3)
+    assert data["also_in"] == [also.to_dict()]
+    assert data["also_in"][0]["answer"] == "Paris compte 56 000 caméras."
+    plain = Excerpt(**{f.name: getattr(citation(), f.name) for f in dataclasses.fields(Citation)})
+    assert (plain.score, plain.confidence, plain.paragraph, plain.also_in) == (0.0, "low", 0, ())
+    assert plain.to_dict()["also_in"] == []
+
+
+def test_answer_dict_is_json() -> None:
+    e = Excerpt(text=TEXT, source="a.txt", title="A", start=100, end=142, answer_start=107,
+                answer_end=135, score=0.5)  # fmt: skip
+    answer = Answer(question="q", excerpts=[e], no_answer=False, confidence="medium",
+                    language="en", query="p q", elapsed_ms=12.3456)  # fmt: skip
+    data = answer.to_dict()
+    assert list(data) == ["question", "no_answer", "confidence", "language", "query",
+                          "elapsed_ms", "excerpts"]  # fmt: skip
+    assert data["elapsed_ms"] == 12.35 and data["excerpts"] == [e.to_dict()]
+    assert json.loads(json.dumps(data, ensure_ascii=False)) == data
+    empty = Answer(question="q", excerpts=[], no_answer=True)
+    assert (empty.confidence, empty.language, empty.query, empty.elapsed_ms) == ("low", "fr", "", 0)
+
+
+def test_passage_round_trip() -> None:
+    p = Passage(source="a.txt", paragraph=2, start=10, end=40, text="Une. Deux.",
+                sentences=((10, 14), (15, 40)))  # fmt: skip
+    data = p.to_dict()
+    assert data["sentences"] == [[10, 14], [15, 40]]
+    assert Passage.from_dict(json.loads(json.dumps(data))) == p
+
+
+def test_document() -> None:
+    d = Document(source="004_fb54.txt", title="T", text="x" * 1000)
+    assert d.doc_id == "004_fb54" and d.origin == "seed" and d.folder == ""
+    assert "xxx" not in repr(d)  # the text is left out of the repr
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        d.title = "U"  # type: ignore[misc]
