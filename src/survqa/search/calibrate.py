@@ -30,12 +30,11 @@ import numpy as np
 
 from survqa.indexing.index import SearchIndex
 from survqa.indexing.sentences import SentenceTable
-from survqa.search import select
 from survqa.search.evidence import Evidence, gather
 from survqa.search.logistic import Logistic
 from survqa.search.query import Query
 from survqa.search.rank import Ranking
-from survqa.search.select import Window
+from survqa.search.select import Window, select
 from survqa.settings import Settings
 
 SHIPPED = Path(__file__).resolve().parent / "calibration.json"
@@ -104,13 +103,16 @@ def features(
     window: Window,
     scope: Sequence[int],
     evidence: Evidence,
+    everywhere: bool = False,
 ) -> np.ndarray:
     """The calibration features (``FEATURES``) of one window; ``scope``: the sentence rows
-    whose windows the best coverage is taken over."""
+    whose windows the best coverage is taken over; ``everywhere``: the window's margin is
+    taken in the corpus-wide order, not in the searched documents'."""
     table = index.sentences
     opening = ranking.position(window.hit.sentence)
-    after = ranking.hits.index(window.hit) + 1 if window.hit in ranking.hits else len(ranking.hits)
-    lower = ranking.hits[after].score if after < len(ranking.hits) else window.hit.score - 1.0
+    hits = ranking.everywhere if everywhere else ranking.hits
+    after = hits.index(window.hit) + 1
+    lower = hits[after].score if after < len(hits) else window.hit.score - 1.0
     rows = range(window.first, window.last + 1)
     terms = set().union(*(table.terms[j] for j in rows))
     citable_terms = set().union(*(table.terms[j] for j in rows if table.answers[j]))
@@ -160,7 +162,7 @@ def calibrate(
     answerable, right = model.answerable.probability(x), model.right.probability(x)
     abstention = "corpus" if answerable[0] < model.abstain_below else None
     elsewhere, low = None, False
-    if ranking.restricted and ranking.anywhere is not None:
+    if ranking.restricted and ranking.everywhere:
         abstention, elsewhere, low = _restricted(index, query, ranking, windows[0], evidence, model)
     labels = tuple("low" if abstention or low else label(float(p), model) for p in right)
     return Verdict(abstention is not None, tuple(answerable.tolist()), tuple(right.tolist()),
@@ -176,11 +178,11 @@ def _restricted(
     model: Calibration,
 ) -> tuple[str | None, str | None, bool]:
     """(abstention, the corpus-wide best document, labels forced low) of a restricted search,
-    from the corpus-wide best sentence ``ranking.anywhere``."""
-    best = ranking.anywhere
-    assert best is not None
+    from the corpus-wide best sentence."""
+    best = ranking.everywhere[0]
     opening = select(index.sentences, ranking, 1, hits=[best])[0]
-    x = features(index, query, ranking, opening, scope_of(index, ranking, None), evidence)
+    scope = scope_of(index, ranking, None)
+    x = features(index, query, ranking, opening, scope, evidence, everywhere=True)
     if model.answerable.probability(x)[0] < model.abstain_below:
         return "corpus", None, False
     gap = best.score - first.hit.score

@@ -55,7 +55,8 @@ class SentenceHit:
 class Ranking:
     """The scored sentences: candidates and their neighbours (``rows``, ascending), with
     aligned arrays; ``hits`` are the sentences that may open an excerpt, best first (in the
-    searched documents); ``anywhere`` is the best one in the whole corpus."""
+    searched documents); ``everywhere`` are the same over the whole corpus (the same list
+    when the search is not restricted)."""
 
     rows: np.ndarray
     relevance: np.ndarray
@@ -63,7 +64,7 @@ class Ranking:
     citable: np.ndarray
     signals: dict[str, np.ndarray]
     hits: list[SentenceHit]
-    anywhere: SentenceHit | None
+    everywhere: list[SentenceHit]
     restricted: bool
 
     def position(self, row: int) -> int:
@@ -129,11 +130,17 @@ def rank(index: SearchIndex, query: Query, found: Candidates) -> Ranking:
     citable = table.answers[rows] | (table.bylines[rows] & asks_author(query, table))
     opening = citable & np.isin(rows, candidates)
     order = np.argsort(-relevance, kind="stable").tolist()
-    best = next((SentenceHit(int(rows[i]), float(relevance[i])) for i in order if opening[i]), None)
-    if found.sources is not None:
-        sources = [index.passages[int(table.owners[j])].source for j in rows.tolist()]
-        opening &= np.asarray([s in found.sources for s in sources], dtype=bool)
+    everywhere = [SentenceHit(int(rows[i]), float(relevance[i])) for i in order if opening[i]]
+    if found.sources is None:
+        return Ranking(rows, relevance, answering_scores(values, reference), citable, values,
+                       everywhere, everywhere, False)  # fmt: skip
+    sources = [index.passages[int(table.owners[j])].source for j in rows.tolist()]
+    opening &= np.asarray([s in found.sources for s in sources], dtype=bool)
     hits = [SentenceHit(int(rows[i]), float(relevance[i])) for i in order if opening[i]]
-    answering = combine(values, ANSWERING, reference)
-    restricted = found.sources is not None
-    return Ranking(rows, relevance, answering, citable, values, hits, best, restricted)
+    return Ranking(rows, relevance, answering_scores(values, reference), citable, values,
+                   hits, everywhere, True)  # fmt: skip
+
+
+def answering_scores(values: Mapping[str, np.ndarray], reference: np.ndarray) -> np.ndarray:
+    """How well each scored sentence answers (``ANSWERING``), to mark it in an excerpt."""
+    return combine(values, ANSWERING, reference)
