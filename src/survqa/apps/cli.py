@@ -19,6 +19,7 @@ from survqa.records import Answer, Excerpt
 from survqa.settings import Settings
 
 NO_ANSWER_FR = "Le corpus ne répond pas à cette question."
+NOT_IN_DOCUMENTS_FR = "Les documents choisis ne le disent pas ; le corpus répond dans {source}."
 
 
 def _printable(text: str) -> str:
@@ -41,7 +42,11 @@ def render_excerpt(rank: int, excerpt: Excerpt, *, colour: bool) -> str:
 
 
 def render_answer(answer: Answer, *, colour: bool = False) -> str:
-    lines = [NO_ANSWER_FR + " Passages les plus proches :"] if answer.no_answer else []
+    lines = []
+    if answer.no_answer and answer.abstention == "documents":
+        lines.append(NOT_IN_DOCUMENTS_FR.format(source=answer.elsewhere) + " Passages les plus proches :")
+    elif answer.no_answer:
+        lines.append(NO_ANSWER_FR + " Passages les plus proches :")
     lines += [render_excerpt(i, e, colour=colour) for i, e in enumerate(answer.excerpts, start=1)]
     if not answer.excerpts:
         lines.append(NO_ANSWER_FR)
