@@ -1,14 +1,18 @@
 """survqa web app: a French chat with cited verbatim excerpts, plus the ``/ask`` API endpoint.
 
-    python app.py [--host 127.0.0.1] [--port 7860] [--corpus DIR] [--index DIR]
+    python app.py [--host 127.0.0.1] [--port 7860] [--corpus DIR] [--index DIR] [--library DIR]
+                  [--allow-upload | --no-allow-upload]
 
-Host and port also come from SURVQA_HOST / SURVQA_PORT; corpus and index from
-SURVQA_CORPUS / SURVQA_INDEX (or the defaults of ``survqa.Assistant``). It listens on
-127.0.0.1 unless told otherwise. The index is loaded once, here, before the server starts.
-See ``survqa.apps.webui`` for the ``/ask`` endpoint (``gradio_client``).
+Host and port also come from SURVQA_HOST / SURVQA_PORT; corpus, index and library from
+SURVQA_CORPUS / SURVQA_INDEX / SURVQA_LIBRARY (or the defaults of ``survqa.Assistant``). It
+listens on 127.0.0.1 unless told otherwise. Adding and removing documents from the page is
+on by default only on a loopback address (anyone who reaches the page could add files):
+``--allow-upload`` turns it on anywhere, ``--no-allow-upload`` off. The index is loaded
+once, here, before the server starts. See ``survqa.apps.webui`` for the ``/ask`` endpoint.
 """
 
 import argparse
+import ipaddress
 import logging
 import os
 from pathlib import Path
@@ -32,8 +36,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--corpus", type=Path, default=None, help="corpus folder")
     parser.add_argument("--index", type=Path, default=None, help="index folder")
     parser.add_argument("--library", type=Path, default=None, help="folder of added documents")
+    parser.add_argument(
+        "--allow-upload",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="let the page add and remove documents (default: only on a loopback host)",
+    )
     args, _ = parser.parse_known_args(argv)
+    if args.allow_upload is None:
+        args.allow_upload = is_loopback(args.host)
     return args
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: only this machine reaches the page."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def make_assistant(corpus: Path | None, index: Path | None, library: Path | None) -> Assistant:
@@ -51,7 +71,7 @@ def not_found(request: object, exc: Exception) -> JSONResponse:
 HANDLERS = {"exception_handlers": {KeyError: not_found, FnIndexInferError: not_found}}
 args = parse_args()
 assistant = make_assistant(args.corpus, args.index, args.library)
-demo = build_app(assistant)
+demo = build_app(assistant, allow_upload=args.allow_upload)
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -61,4 +81,7 @@ if __name__ == "__main__":
     for name in ("SURVQA_CORPUS", "SURVQA_INDEX", "SURVQA_LIBRARY"):
         if os.environ.get(name):
             blocked.append(Path(os.environ[name]))
-    demo.launch(**launch_options(args.host, args.port, blocked), app_kwargs=HANDLERS)
+    options = launch_options(args.host, args.port, blocked, allow_upload=args.allow_upload)
+    log.info("survqa on http://%s:%d (uploads %s)", args.host, args.port,
+             "allowed" if args.allow_upload else "off")  # fmt: skip
+    demo.launch(**options, app_kwargs=HANDLERS)

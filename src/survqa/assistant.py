@@ -18,6 +18,7 @@ from survqa import locations
 from survqa.collection.collection import Collection, Corpus
 from survqa.collection.library import AddReport
 from survqa.documents.ingest import Limits
+from survqa.documents.names import resolve_all
 from survqa.indexing.embedding import Embedder
 from survqa.records import Answer, Document
 from survqa.search.assemble import assemble
@@ -158,6 +159,11 @@ class Assistant:
     def _reload(self) -> None:
         with self._lock:
             self._corpus = self.collection.open()
+
+    def resolve_sources(self, names: Sequence[str]) -> list[str]:
+        """The file names that ``names`` designate: file names, stems or title fragments
+        (``ValueError`` naming the candidates when one designates none or several)."""
+        return resolve_all(names, self.documents())
 
     def file_of(self, source: str) -> Path:
         """The file that the citations of ``source`` slice (in seeds/ or the library)."""

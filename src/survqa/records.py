@@ -88,6 +88,12 @@ class Citation:
         data["answer"] = self.answer
         return data
 
+    @classmethod
+    def from_dict(cls, data: Any) -> Citation:
+        """The citation of ``to_dict()`` output; ``ValueError`` when a field is missing or of
+        the wrong type (the data may come back from a browser)."""
+        return cls(**_fields(data, _CITATION))
+
 
 @dataclass(frozen=True, slots=True)
 class Excerpt(Citation):
@@ -105,6 +111,14 @@ class Excerpt(Citation):
         data = Citation.to_dict(self)
         data["also_in"] = [c.to_dict() for c in self.also_in]
         return data
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Excerpt:
+        fields = _fields(data, {**_CITATION, **_EXCERPT})
+        also = data.get("also_in") or []
+        if not isinstance(also, list):
+            raise ValueError("also_in must be a list")
+        return cls(**fields, also_in=tuple(Citation.from_dict(c) for c in also))
 
 
 @dataclass(slots=True)
@@ -141,3 +155,51 @@ class Answer:
             "reranker": self.reranker,
             "excerpts": [e.to_dict() for e in self.excerpts],
         }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Answer:
+        """The answer of ``to_dict()`` output (``ValueError`` when malformed)."""
+        fields = _fields(data, _ANSWER)
+        excerpts = data.get("excerpts")
+        if not isinstance(excerpts, list):
+            raise ValueError("excerpts must be a list")
+        return cls(**fields, excerpts=[Excerpt.from_dict(e) for e in excerpts])
+
+
+_OPTIONAL_STR = (str, type(None))
+_CITATION: dict[str, tuple[type, ...]] = {
+    "text": (str,), "source": (str,), "title": (str,), "start": (int,), "end": (int,),
+    "answer_start": (int,), "answer_end": (int,), "publisher": _OPTIONAL_STR,
+}  # fmt: skip
+_EXCERPT: dict[str, tuple[type, ...]] = {
+    "score": (float, int), "confidence": (str,), "probability": (float, int), "paragraph": (int,),
+}  # fmt: skip
+_ANSWER: dict[str, tuple[type, ...]] = {
+    "question": (str,), "no_answer": (bool,), "confidence": (str,), "language": (str,),
+    "query": (str,), "elapsed_ms": (float, int), "answerable": (float, int),
+    "abstention": _OPTIONAL_STR, "elsewhere": _OPTIONAL_STR, "reranker": _OPTIONAL_STR,
+}  # fmt: skip
+
+
+def _fields(data: Any, types: dict[str, tuple[type, ...]]) -> dict[str, Any]:
+    """The typed fields of a record's dict; only the fields in ``_REQUIRED`` must be there."""
+    if not isinstance(data, dict):
+        raise ValueError(f"expected an object, not {type(data).__name__}")
+    fields: dict[str, Any] = {}
+    for name, allowed in types.items():
+        if name not in data:
+            if name in _REQUIRED:
+                raise ValueError(f"missing field {name!r}")
+            continue
+        value = data[name]
+        if (isinstance(value, bool) and bool not in allowed) or not isinstance(value, allowed):
+            raise ValueError(f"field {name!r} has the wrong type {type(value).__name__}")
+        fields[name] = float(value) if float in allowed else value
+    if "text" in fields:
+        a, b, s, e = (fields[k] for k in ("start", "answer_start", "answer_end", "end"))
+        if not 0 <= a <= b <= s <= e or e - a != len(fields["text"]):
+            raise ValueError("the offsets do not fit the text")
+    return fields
+
+
+_REQUIRED = {*_CITATION} - {"publisher"} | {"question", "no_answer"}

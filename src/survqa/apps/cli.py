@@ -20,6 +20,10 @@ from survqa.settings import Settings
 
 NO_ANSWER_FR = "Le corpus ne répond pas à cette question."
 NOT_IN_DOCUMENTS_FR = "Les documents choisis ne le disent pas ; le corpus répond dans {source}."
+NO_WORDS = (
+    "{question!r} has no words: type a question in words, for example "
+    'survqa ask "Combien de caméras compte Paris ?"'
+)
 
 
 def _printable(text: str) -> str:
@@ -41,10 +45,16 @@ def render_excerpt(rank: int, excerpt: Excerpt, *, colour: bool) -> str:
     return "\n".join(lines)
 
 
-def render_answer(answer: Answer, *, colour: bool = False) -> str:
+def render_answer(
+    answer: Answer, *, colour: bool = False, titles: dict[str, str] | None = None
+) -> str:
     lines = []
     if answer.no_answer and answer.abstention == "documents":
-        lines.append(NOT_IN_DOCUMENTS_FR.format(source=answer.elsewhere) + " Passages les plus proches :")
+        where = answer.elsewhere or ""
+        named = (
+            f"« {_printable(titles[where])} » ({where})" if titles and where in titles else where
+        )
+        lines.append(NOT_IN_DOCUMENTS_FR.format(source=named) + " Passages les plus proches :")
     elif answer.no_answer:
         lines.append(NO_ANSWER_FR + " Passages les plus proches :")
     lines += [render_excerpt(i, e, colour=colour) for i, e in enumerate(answer.excerpts, start=1)]
@@ -88,13 +98,19 @@ def _text(arg: str) -> str:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    question = _text(args.question)
+    if isinstance(question, str) and not any(ch.isalnum() for ch in question):
+        raise ValueError(NO_WORDS.format(question=_printable(question)))
     history = [_text(h) for h in args.history or []] or None
-    sources = [_text(s) for s in args.source or []] or None
-    answer = _assistant(args).ask(_text(args.question), args.k, history=history, sources=sources)
+    assistant = _assistant(args)
+    # --source: a file name, its stem or a fragment of a title ("Belgrade")
+    sources = assistant.resolve_sources([_text(s) for s in args.source]) if args.source else None
+    answer = assistant.ask(question, args.k, history=history, sources=sources)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(render_answer(answer, colour=sys.stdout.isatty()))
+        titles = {d.source: d.title for d in assistant.documents()}
+        print(render_answer(answer, colour=sys.stdout.isatty(), titles=titles))
     return 0
 
 
@@ -193,7 +209,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("-k", type=int, default=5, help="number of excerpts (default 5)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
-    p.add_argument("--source", action="append", help="restrict to this file (repeatable)")
+    p.add_argument(
+        "--source",
+        action="append",
+        help="restrict to this document: a title fragment or the file name (repeatable)",
+    )
     p.add_argument("--history", action="append", help="a previous question (repeatable)")
     p.set_defaults(run=cmd_ask)
     p = sub.add_parser("list", parents=[common], help="list the documents (seeds and added)")

@@ -8,214 +8,73 @@ API endpoint ``/ask`` (also listed on the app's "Use via API" page)::
     answer = Client("http://127.0.0.1:7860/").predict(
         "Combien de caméras compte Paris ?",  # question (at most 2000 characters)
         5,                                   # k: number of excerpts, 1..50
-        [],                                  # sources: corpus file names to search, [] = all
+        [],                                  # sources: file names or title fragments, [] = all
         [],                                  # history: previous questions, oldest first
         api_name="/ask",
     )
     answer["excerpts"][0]["answer"]          # the answering sentence, verbatim
 
-It returns ``Answer.to_dict()`` (question, no_answer, confidence, language, excerpts with
-text, source, title, publisher, start, end, answer_start, answer_end, answer, score,
-confidence, also_in). A bad question or an unknown source raises a ``gradio.Error`` with a
-French message; other failures are logged and reported with a generic message.
+It returns ``Answer.to_dict()``. A bad question or an unknown source raises a
+``gradio.Error`` with a French message; other failures are logged and reported with a
+generic message.
 
-Corpus and user text is escaped here, in Python, into inert HTML entities (HTML, Markdown
-links and images, LaTeX, autolinks); the Chatbot sanitises HTML again and renders no LaTeX.
+The page: the conversation (:mod:`.conversation`, kept in the browser), citation cards
+(:mod:`.rendering`, :mod:`.exports`), the document reader (:mod:`.reader`), uploads
+(:mod:`.upload`, only with ``allow_upload``), labels in five languages (:mod:`.labels`).
+``assets/survqa.js`` wires the buttons inside the chat to hidden Gradio buttons, whose
+``js=`` hooks read the request it left. Corpus and user text is escaped in Python; the
+Chatbot sanitises HTML again and renders no LaTeX.
 """
 
-import html
+from __future__ import annotations
+
 import logging
-import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import gradio as gr
 
-from survqa.apps.highlight import render
-from survqa.records import Answer, Citation, Document, Excerpt
+from survqa.apps import conversation, reader, upload
+from survqa.apps.conversation import MAX_K, MAX_QUESTION_CHARS, AssistantLike
+from survqa.apps.intro import render_about, render_intro, thresholds
+from survqa.apps.labels import ASSETS, i18n, request_language
+from survqa.apps.rendering import escape, render_documents
+from survqa.records import Document
 from survqa.search.inputs import coerce_k
 from survqa.settings import Settings
-from survqa.text import clean
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = Settings().max_query_chars
-MAX_K = 10
+__all__ = ["BAD_QUESTION", "INTERNAL_ERROR", "MAX_QUESTION_CHARS", "api_ask", "build_app",
+           "escape", "launch_options"]  # fmt: skip
 EXAMPLES = [
     "Combien de caméras compte Paris ?", "Quelle entreprise fournit les caméras de Belgrade ?",
     "Combien d'exposants chinois au salon Milipol ?", "How many cameras are there in Paris?",
-    "What is the social credit system?",
+    "¿Qué es el sistema de crédito social?",
 ]  # fmt: skip
-CSS = """
-.sq-card {border: 1px solid var(--border-color-primary); border-radius: 8px;
-  padding: 8px 12px; margin: 8px 0; background: var(--background-fill-secondary);}
-.sq-head {font-size: 0.95em;} .sq-src {font-size: 0.8em; opacity: 0.75;}
-.sq-conf {border-radius: 4px; padding: 0 6px; font-size: 0.8em; color: #111;}
-.sq-high {background: #9be39b;} .sq-medium {background: #f3d27a;} .sq-low {background: #e7b1a9;}
-.sq-text {margin: 6px 0; padding-left: 8px; border-left: 3px solid var(--color-accent);}
-.sq-text mark {background: #ffe65c; color: #111; padding: 0 2px; border-radius: 2px;}
-.sq-also {font-size: 0.85em;} .sq-none {font-weight: 600;}
-.sq-docs {padding-left: 1em;} .sq-docs li {margin-bottom: 6px;}
-"""
-
-_UI: dict[str, dict[str, str]] = {
-    "fr": {
-        "no_answer": "Le corpus ne répond pas à cette question.",
-        "closest": "Extraits les plus proches (confiance faible) :",
-        "found": "{n} extrait{s}, confiance {c}.",
-        "conf": "confiance {c}", "chars": "caractères", "also": "Aussi dans",
-        "high": "élevée", "medium": "moyenne", "low": "faible",
-    },
-    "en": {
-        "no_answer": "The corpus does not answer this question.",
-        "closest": "Closest excerpts (low confidence):",
-        "found": "{n} excerpt{s}, {c} confidence.",
-        "conf": "{c} confidence", "chars": "characters", "also": "Also in",
-        "high": "high", "medium": "medium", "low": "low",
-    },
-}  # fmt: skip
-TRUNCATED = "Votre question dépassait {n} caractères : seuls les {n} premiers ont été lus."
 BAD_QUESTION = (
     "Je n'ai pas pu traiter cette question. Posez-la avec des mots, par exemple : "
     "« Combien de caméras compte Paris ? »"
 )
 INTERNAL_ERROR = "Une erreur interne est survenue. Veuillez réessayer plus tard."
-
-# Every character that HTML, Markdown (links, images, emphasis, code, headings, tables,
-# autolinks) or LaTeX could read as syntax becomes a numeric entity: inert text.
-_ENTITIES = {ord(c): f"&#{ord(c)};" for c in "&<>\"'[]()!*_`$\\#~|{}:@=+-^"}
-
-
-class AssistantLike(Protocol):
-    def ask(
-        self,
-        question: str,
-        k: int = 5,
-        *,
-        history: Sequence[str] | None = None,
-        sources: Sequence[str] | None = None,
-    ) -> Answer: ...
-
-    def documents(self) -> list[Document]: ...
+# BrowserState encrypts with a key the page itself receives: not a secret, and not needed
+# as one (stored turns are checked and escaped again on load). A fixed key keeps the
+# conversation across restarts of the app.
+BROWSER_KEY = "survqa-conversation-v1"
+CHAT_HEIGHT = "calc(100vh - 210px)"
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}
+PROGRESS = gr.Progress(track_tqdm=True)  # Gradio injects the event's progress tracker
 
 
-def escape(text: str) -> str:
-    """Untrusted text -> HTML/Markdown/LaTeX-inert text; newlines become spaces."""
-    return re.sub(r"[\r\n]+", " ", text).translate(_ENTITIES)
-
-
-def _mark(answer: str) -> str:
-    return f"<mark>{answer}</mark>"
-
-
-def highlighted(citation: Citation) -> str:
-    """The excerpt as escaped HTML with the answering sentence inside ``<mark>``."""
-    return render(citation, escape, _mark)
-
-
-def _origin(title: str, publisher: str | None) -> str:
-    pub = f' <span class="sq-pub">— {escape(publisher)}</span>' if publisher else ""
-    return f'<span class="sq-title"><b>{escape(title)}</b></span>{pub}'
-
-
-def _citation(cit: Citation, ui: dict[str, str]) -> str:
-    return (
-        f'<li>{_origin(cit.title, cit.publisher)} <span class="sq-src">· {escape(cit.source)} · '
-        f"{ui['chars']} {cit.start}–{cit.end}</span> : « {escape(clean(cit.answer))} »</li>"
-    )
-
-
-def render_excerpt(rank: int, ex: Excerpt, language: str = "fr", low: bool = False) -> str:
-    """One citation card: rank, confidence, title, publisher, file, span, highlighted text."""
-    ui = _UI.get(language, _UI["fr"])
-    conf = "low" if low or ex.confidence not in ("high", "medium") else ex.confidence
-    text = highlighted(ex)
-    also = ""
-    if ex.also_in:
-        items = "".join(_citation(c, ui) for c in ex.also_in)
-        also = f'<div class="sq-also">{ui["also"]} :<ul>{items}</ul></div>'
-    return (
-        f'<div class="sq-card"><div class="sq-head"><b>#{rank}</b> '
-        f'<span class="sq-conf sq-{conf}">{ui["conf"].format(c=ui[conf])}</span> '
-        f"{_origin(ex.title, ex.publisher)}</div>"
-        f'<div class="sq-src">{escape(ex.source)} · {ui["chars"]} {ex.start}–{ex.end}</div>'
-        f'<blockquote class="sq-text">{text}</blockquote>{also}</div>'
-    )
-
-
-def render_answer(answer: Answer, notice: str = "") -> str:
-    """The whole chat reply as one HTML block (no blank line, so Markdown leaves it alone)."""
-    ui = _UI.get(answer.language, _UI["fr"])
-    parts = [f"<p><i>{escape(notice)}</i></p>"] if notice else []
-    if answer.no_answer:
-        parts.append(f'<p class="sq-none">{ui["no_answer"]}</p>')
-        if answer.excerpts:
-            parts.append(f"<p>{ui['closest']}</p>")
-    else:
-        conf, n = ui.get(answer.confidence, ui["low"]), len(answer.excerpts)
-        parts.append(f"<p>{ui['found'].format(n=n, s='s' if n > 1 else '', c=conf)}</p>")
-    parts += [
-        render_excerpt(i, ex, answer.language, low=answer.no_answer)
-        for i, ex in enumerate(answer.excerpts, 1)
-    ]
-    return '<div class="sq-reply">' + "".join(parts) + "</div>"
-
-
-def render_documents(documents: Sequence[Document]) -> str:
-    """The corpus panel: escaped titles, publishers (or authors) and file names."""
-    items = "".join(
-        f'<li><b>{escape(d.title)}</b><div class="sq-src">'
-        f"{''.join(escape(p) + ' · ' for p in (d.publisher or d.author,) if p)}"
-        f"<code>{escape(d.source)}</code></div></li>"
-        for d in documents
-    )
-    return f'<ul class="sq-docs">{items}</ul>'
-
-
-def _text_of(content: Any) -> str:
-    """A message's text, whether ``str`` or Gradio 6's ``[{"type": "text", "text": ...}]``."""
-    if isinstance(content, list):
-        return " ".join(_text_of(c) for c in content)
-    return str(content.get("text", "")) if isinstance(content, dict) else str(content or "")
-
-
-def previous_questions(chat: Sequence[dict[str, Any]]) -> list[str]:
-    """The user questions of the chat, oldest first (displayed escaped, so unescape)."""
-    return [html.unescape(_text_of(m.get("content"))) for m in chat if m.get("role") == "user"]
-
-
-def respond(
-    assistant: AssistantLike,
-    message: str,
-    chat: list[dict[str, Any]] | None,
-    k: float = 5,
-    sources: Sequence[str] | None = None,
-) -> tuple[list[dict[str, Any]], str]:
-    """Chat handler: returns the new chat and an empty textbox; never raises."""
-    chat = list(chat or [])
-    question = message if isinstance(message, str) else ""
-    if not question.strip():
-        return chat, ""
-    notice = ""
-    if len(question) > MAX_QUESTION_CHARS:
-        question = question[:MAX_QUESTION_CHARS]
-        notice = TRUNCATED.format(n=MAX_QUESTION_CHARS)
-    history = previous_questions(chat)
-    try:
-        k = coerce_k(k, MAX_K)
-        sources = list(sources) if sources else None
-        answer = assistant.ask(question.strip(), k, history=history or None, sources=sources)
-        reply = render_answer(answer, notice)
-    except (ValueError, TypeError) as exc:
-        log.info("refused question: %s", exc)
-        reply = f'<p class="sq-reply">{escape(" ".join(filter(None, [notice, BAD_QUESTION])))}</p>'
-    except Exception:
-        log.exception("survqa failed on a question")
-        reply = f'<p class="sq-reply">{escape(INTERNAL_ERROR)}</p>'
-    chat.append({"role": "user", "content": escape(question)})
-    chat.append({"role": "assistant", "content": reply})
-    return chat, ""
+def _sources(assistant: AssistantLike, sources: object) -> object:
+    """File names or title fragments → file names (the core's resolution, when offered)."""
+    resolve = getattr(assistant, "resolve_sources", None)
+    if not sources or resolve is None or not isinstance(sources, list):
+        return sources or None
+    if not all(isinstance(s, str) for s in sources):
+        return sources
+    return resolve(sources)
 
 
 def api_ask(
@@ -231,7 +90,8 @@ def api_ask(
         raise gr.Error(too_long, print_exception=False)
     try:
         k = coerce_k(k, Settings().max_k)
-        answer = assistant.ask(question, k, history=history or None, sources=sources or None)
+        chosen = _sources(assistant, sources)
+        answer = assistant.ask(question, k, history=history or None, sources=chosen)  # type: ignore[arg-type]
     except (ValueError, TypeError) as exc:
         log.info("refused API question: %s", exc)
         raise gr.Error(BAD_QUESTION + " (ou une source inconnue)", print_exception=False) from None
@@ -241,15 +101,98 @@ def api_ask(
     return answer.to_dict()
 
 
-def build_app(assistant: AssistantLike) -> gr.Blocks:
-    """The chat UI and the ``/ask`` API endpoint around one (already loaded) assistant."""
-    documents = assistant.documents()
-    choices = [(f"{d.title} ({d.source})", d.source) for d in documents]
+def filter_choices(documents: Sequence[Document]) -> list[tuple[str, str]]:
+    """The document filter: readable names (title — publisher), the file name only to tell
+    apart two documents with the same title."""
+    titles = [d.title for d in documents]
+    choices = []
+    for d in documents:
+        who = d.publisher or d.author
+        name = f"{d.title} — {who}" if who else d.title
+        choices.append((f"{name} ({d.source})" if titles.count(d.title) > 1 else name, d.source))
+    return choices
 
-    def chat_fn(
-        message: str, chat: list[dict[str, Any]], k: float, sources: list[str]
-    ) -> tuple[list[dict[str, Any]], str]:
-        return respond(assistant, message, chat, k, sources)
+
+class Page:
+    """The handlers of one app, around one (already loaded) assistant."""
+
+    def __init__(self, assistant: AssistantLike, allow_upload: bool) -> None:
+        self.assistant = assistant
+        self.allow_upload = allow_upload
+        self.limits = thresholds(getattr(getattr(assistant, "settings", None), "calibration", None))
+
+    def documents(self) -> list[Document]:
+        return self.assistant.documents()
+
+    def panels(self, language: str) -> tuple[str, Any, Any]:
+        """The documents panel, the filter and the list of removable documents, current."""
+        documents = self.documents()
+        removable = upload.added_choices(documents)
+        return (
+            render_documents(documents, language),
+            gr.Dropdown(choices=filter_choices(documents)),
+            gr.Dropdown(choices=removable, value=None),
+        )
+
+    def restore(self, stored: object, request: gr.Request) -> tuple[Any, ...]:
+        language = request_language(request)
+        turns = conversation.numbered(conversation.load_turns(stored))
+        intro = render_intro(self.documents(), language, self.limits)
+        chat = gr.Chatbot(value=conversation.chat_of(self.assistant, turns), placeholder=intro)
+        saved = [t.to_json() for t in turns]
+        docs, choices, removable = self.panels(language)
+        return chat, saved, docs, choices, removable, render_about(self.limits, language)
+
+    def ask(
+        self, message: str, stored: object, k: float, sources: list[str], request: gr.Request
+    ) -> tuple[Any, ...]:
+        chat, saved, box = conversation.respond(
+            self.assistant, message, stored, k, sources, request_language(request)
+        )
+        return chat, saved, box
+
+    def everywhere(
+        self, turn: str, stored: object, k: float, request: gr.Request
+    ) -> tuple[Any, ...]:
+        """Ask a turn's question again, over the whole corpus (and clear the filter)."""
+        turns = conversation.load_turns(stored)
+        asked = [t for t in conversation.numbered(turns) if str(t.number) == str(turn).strip()]
+        if not asked:
+            return gr.skip(), gr.skip(), gr.skip()
+        chat, saved, _ = conversation.respond(
+            self.assistant, asked[0].question, stored, k, None, request_language(request)
+        )
+        return chat, saved, gr.Dropdown(value=[])
+
+    def open_source(self, raw: str, request: gr.Request) -> tuple[Any, Any]:
+        documents = {d.source: d for d in self.documents()}
+        try:
+            wanted = reader.parse_request(raw, documents)
+        except ValueError as exc:
+            log.info("refused reader request: %s", exc)
+            return gr.skip(), gr.skip()
+        html = reader.render_reader(documents[wanted.source], wanted, request_language(request))
+        return html, gr.Column(visible=True)
+
+    def add(
+        self, files: list[str] | None, request: gr.Request, progress: gr.Progress = PROGRESS
+    ) -> tuple[Any, ...]:
+        language = request_language(request)
+        status = upload.add_files(self.assistant, files, language, progress)  # type: ignore[arg-type]
+        return (status, *self.panels(language))
+
+    def remove(self, source: str, request: gr.Request) -> tuple[Any, ...]:
+        language = request_language(request)
+        status = upload.remove_document(self.assistant, source, language)  # type: ignore[arg-type]
+        return (status, *self.panels(language))
+
+
+def build_app(assistant: AssistantLike, allow_upload: bool = False) -> gr.Blocks:
+    """The chat UI and the ``/ask`` API endpoint around one (already loaded) assistant;
+    ``allow_upload``: documents can be added and removed from the page."""
+    page = Page(assistant, allow_upload)
+    documents = page.documents()
+    t = i18n()
 
     def ask(
         question: str,
@@ -261,58 +204,97 @@ def build_app(assistant: AssistantLike) -> gr.Blocks:
         return api_ask(assistant, question, k, sources, history)
 
     with gr.Blocks(title="survqa — surveillance en Chine", analytics_enabled=False) as demo:
-        gr.Markdown("## survqa — questions sur la surveillance de masse en Chine")
-        with gr.Row():
-            with gr.Column(scale=3):
+        stored = gr.BrowserState([], storage_key="survqa-conversation", secret=BROWSER_KEY)
+        gr.Markdown(t("title"), elem_id="sq-title")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(
-                    label="Réponses citées",
-                    height=620,
-                    sanitize_html=True,
-                    latex_delimiters=[],
-                    allow_tags=False,
-                    feedback_options=None,
-                    buttons=["copy"],
-                    elem_id="sq-chat",
-                )
+                    show_label=False, height=CHAT_HEIGHT, autoscroll=False, buttons=[],
+                    sanitize_html=True, latex_delimiters=[], allow_tags=False,
+                    feedback_options=None, elem_id="sq-chat",
+                    placeholder=render_intro(documents, "fr", page.limits),
+                )  # fmt: skip
                 box = gr.Textbox(
-                    placeholder="Posez une question (français ou anglais)…",
-                    show_label=False,
-                    max_length=MAX_QUESTION_CHARS + 1,
-                    submit_btn="Demander",
-                    elem_id="sq-question",
-                )
-                gr.Examples(EXAMPLES, inputs=[box], label="Exemples de questions")
-            with gr.Column(scale=1):
-                k = gr.Slider(1, MAX_K, value=5, step=1, label="Nombre d'extraits")
+                    placeholder=t("placeholder"), show_label=False, submit_btn=t("submit"),
+                    max_length=MAX_QUESTION_CHARS + 1, elem_id="sq-question", lines=1,
+                )  # fmt: skip
+                gr.Examples(EXAMPLES, inputs=[box], label=t("examples"))
+            with gr.Column(scale=1, min_width=260):
+                new = gr.Button(t("new_chat"), size="sm", elem_id="sq-new")
+                k = gr.Slider(1, MAX_K, value=5, step=1, label=t("k"), elem_id="sq-k")
                 sources = gr.Dropdown(
-                    choices=choices,
-                    value=[],
-                    multiselect=True,
-                    elem_id="sq-sources",
-                    label="Restreindre aux documents",
-                    info="Vide : tout le corpus",
-                )
-                with gr.Accordion(f"Documents du corpus ({len(documents)})", open=True):
-                    gr.HTML(render_documents(documents))
-        box.submit(chat_fn, [box, chatbot, k, sources], [chatbot, box], api_visibility="private")
+                    choices=filter_choices(documents), value=[], multiselect=True,
+                    label=t("filter"), info=t("filter_info"), elem_id="sq-sources",
+                )  # fmt: skip
+                with gr.Accordion(t("documents"), open=True, elem_id="sq-documents"):
+                    docs = gr.HTML(render_documents(documents), elem_id="sq-docs")
+                    with gr.Column(visible=allow_upload, elem_id="sq-upload-box"):
+                        uploader = gr.UploadButton(
+                            t("upload"), file_count="multiple", file_types=upload.FILE_TYPES,
+                            size="sm", elem_id="sq-upload",
+                        )  # fmt: skip
+                        status = gr.HTML("", elem_id="sq-upload-status")
+                        removable = gr.Dropdown(
+                            choices=upload.added_choices(documents), value=None,
+                            label=t("remove_pick"), elem_id="sq-remove-pick",
+                        )  # fmt: skip
+                        remove = gr.Button(t("remove"), size="sm", elem_id="sq-remove")
+                with gr.Accordion(t("about"), open=False, elem_id="sq-about"):
+                    about = gr.HTML(render_about(page.limits, "fr"))
+        with gr.Column(visible=False, elem_id="sq-reader") as reader_box:
+            with gr.Row(elem_id="sq-reader-bar"):
+                close = gr.Button(t("close"), size="sm", elem_id="sq-reader-close")
+            reading = gr.HTML("", elem_id="sq-reader-body")
+        open_request = gr.Textbox(visible="hidden", elem_id="sq-open-request")
+        open_go = gr.Button(visible="hidden", elem_id="sq-open-go")
+        turn_request = gr.Textbox(visible="hidden", elem_id="sq-everywhere-request")
+        everywhere_go = gr.Button(visible="hidden", elem_id="sq-everywhere-go")
+
+        chat_state = [chatbot, stored]
+        demo.load(page.restore, [stored], [*chat_state, docs, sources, removable, about], **PRIVATE)
+        box.submit(page.ask, [box, stored, k, sources], [*chat_state, box], **PRIVATE)
+        everywhere_go.click(
+            page.everywhere, [turn_request, stored, k], [*chat_state, sources],
+            js="(turn, stored, k) => [window.sqTake('everywhere'), stored, k]", **PRIVATE,
+        )  # fmt: skip
+        open_go.click(
+            page.open_source, [open_request], [reading, reader_box],
+            js="(request) => [window.sqTake('open')]", show_progress="hidden", **PRIVATE,
+        )  # fmt: skip
+        close.click(lambda: gr.Column(visible=False), None, [reader_box], **PRIVATE)
+        for clear in (new.click, chatbot.clear):
+            clear(lambda: ([], []), None, chat_state, **PRIVATE)
+        if allow_upload:
+            panels = [status, docs, sources, removable]
+            uploader.upload(page.add, [uploader], panels, concurrency_limit=1,
+                            concurrency_id="library", **PRIVATE)  # fmt: skip
+            remove.click(page.remove, [removable], panels, concurrency_limit=1,
+                         concurrency_id="library", **PRIVATE)  # fmt: skip
         gr.api(ask, api_name="ask")
     demo.queue(default_concurrency_limit=4, max_size=32, api_open=False)  # no /run/ask bypass
     return demo
 
 
-def launch_options(host: str, port: int, blocked: Sequence[str | Path] = ()) -> dict[str, Any]:
-    """Keyword arguments of ``demo.launch``: local only, no share, nothing extra served."""
+def launch_options(
+    host: str, port: int, blocked: Sequence[str | Path] = (), allow_upload: bool = False
+) -> dict[str, Any]:
+    """Keyword arguments of ``demo.launch``: local only, no share (nor its hint), nothing
+    extra served; uploads up to the ingest size cap only when they are allowed."""
+    max_size = f"{upload.upload_limits().max_bytes}b" if allow_upload else "100kb"
     return {
         "server_name": host,
         "server_port": port,
         "share": False,
+        "quiet": True,
         "show_error": False,
         "blocked_paths": sorted({str(Path(p).resolve()) for p in blocked}),
-        "max_file_size": "100kb",
+        "max_file_size": max_size,
         "enable_monitoring": False,
         "mcp_server": False,
         "ssr_mode": False,
         "run_history": False,
         "footer_links": ["api"],
-        "css": CSS,
+        "css": (ASSETS / "survqa.css").read_text(encoding="utf-8"),
+        "js": (ASSETS / "survqa.js").read_text(encoding="utf-8"),
+        "i18n": i18n(),
     }
