@@ -12,7 +12,6 @@ once, here, before the server starts. See ``survqa.apps.webui`` for the ``/ask``
 """
 
 import argparse
-import ipaddress
 import logging
 import os
 from pathlib import Path
@@ -23,7 +22,7 @@ from fastapi.responses import JSONResponse
 from gradio.route_utils import FnIndexInferError
 
 from survqa import Assistant
-from survqa.apps.webui import build_app, launch_options
+from survqa.apps.webui import build_app, launch_options, uploads_allowed
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("survqa.app")
@@ -43,17 +42,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="let the page add and remove documents (default: only on a loopback host)",
     )
     args, _ = parser.parse_known_args(argv)
-    if args.allow_upload is None:
-        args.allow_upload = is_loopback(args.host)
+    args.allow_upload = uploads_allowed(args.host, args.allow_upload)
     return args
-
-
-def is_loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1 or localhost: only this machine reaches the page."""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
 
 
 def make_assistant(corpus: Path | None, index: Path | None, library: Path | None) -> Assistant:

@@ -42,7 +42,7 @@ def test_an_excerpt_is_a_citation_ranked_as_an_answer() -> None:
     data = e.to_dict()
     assert set(data) == {"text", "source", "title", "start", "end", "answer_start",
                          "answer_end", "publisher", "answer", "score", "confidence",
-                         "paragraph", "also_in"}  # fmt: skip
+                         "probability", "paragraph", "also_in"}  # fmt: skip
     assert (data["score"], data["confidence"], data["paragraph"]) == (1.5, "high", 3)
     assert data["also_in"] == [also.to_dict()]
     assert data["also_in"][0]["answer"] == "Paris compte 56 000 caméras."
@@ -58,11 +58,59 @@ def test_answer_dict_is_json() -> None:
                     language="en", query="p q", elapsed_ms=12.3456)  # fmt: skip
     data = answer.to_dict()
     assert list(data) == ["question", "no_answer", "confidence", "language", "query",
-                          "elapsed_ms", "excerpts"]  # fmt: skip
+                          "elapsed_ms", "answerable", "abstention", "elsewhere", "reranker",
+                          "excerpts"]  # fmt: skip
     assert data["elapsed_ms"] == 12.35 and data["excerpts"] == [e.to_dict()]
     assert json.loads(json.dumps(data, ensure_ascii=False)) == data
     empty = Answer(question="q", excerpts=[], no_answer=True)
     assert (empty.confidence, empty.language, empty.query, empty.elapsed_ms) == ("low", "fr", "", 0)
+
+
+def test_answer_from_dict_round_trip() -> None:
+    also = citation(source="b.txt", title="B")
+    e = Excerpt(
+        **{f.name: getattr(citation(), f.name) for f in dataclasses.fields(Citation)},
+        score=1.5,
+        confidence="high",
+        probability=0.9,
+        paragraph=3,
+        also_in=(also,),
+    )
+    answer = Answer(
+        question="q",
+        excerpts=[e],
+        no_answer=True,
+        confidence="low",
+        language="en",
+        query="p q",
+        answerable=0.25,
+        abstention="documents",
+        elsewhere="b.txt",
+    )
+    data = json.loads(json.dumps(answer.to_dict()))
+    again = Answer.from_dict(data)
+    assert again.to_dict() == answer.to_dict() and again.excerpts[0].also_in == (also,)
+
+
+@pytest.mark.parametrize("change", [
+    {"question": 3}, {"no_answer": "no"}, {"excerpts": "x"}, {"excerpts": [{"text": "x"}]},
+    {"answerable": "1"}, {"abstention": 5}, {"question": None},
+])  # fmt: skip
+def test_answer_from_dict_refuses_what_to_dict_never_makes(change: dict[str, object]) -> None:
+    e = Excerpt(**{f.name: getattr(citation(), f.name) for f in dataclasses.fields(Citation)})
+    data = {**Answer(question="q", excerpts=[e], no_answer=False).to_dict(), **change}
+    with pytest.raises(ValueError):
+        Answer.from_dict(data)
+
+
+@pytest.mark.parametrize("change", [
+    {"start": -1}, {"end": 10}, {"answer_start": 99}, {"answer_end": 500}, {"text": 3},
+    {"start": True}, {"publisher": 1},
+])  # fmt: skip
+def test_citation_from_dict_checks_offsets_and_types(change: dict[str, object]) -> None:
+    assert Citation.from_dict(citation().to_dict()) == citation()
+    with pytest.raises(ValueError):
+        Citation.from_dict({**citation().to_dict(), **change})
 
 
 def test_passage_round_trip() -> None:

@@ -84,6 +84,39 @@ def test_cli_ask_json_is_the_answer_dict(
     )
 
 
+@pytest.mark.parametrize("question", ["???", "?!", "   ", "…"])
+def test_a_question_without_words_says_what_to_type(
+    cli_fast: Assistant, capsys: pytest.CaptureFixture[str], question: str
+) -> None:
+    code, _, err = run_cli(capsys, "ask", question)
+    assert_one_line_error(code, err)
+    assert "has no words: type a question in words, for example survqa ask" in err
+    assert "empty" not in err
+
+
+def test_source_takes_a_title_fragment_or_the_file_name(
+    cli_fast: Assistant, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("belgrade", "Belgrade et Huawei", "b.txt", "b"):
+        code, out, err = run_cli(capsys, "ask", "Qui installe des caméras ?", "--json",
+                                 "--source", name)  # fmt: skip
+        assert code == 0, err
+        assert {e["source"] for e in json.loads(out)["excerpts"]} == {"b.txt"}
+    code, out, _ = run_cli(capsys, "ask", PARIS, "--json", "--source", "CAMERAS de paris")
+    assert code == 0 and {e["source"] for e in json.loads(out)["excerpts"]} == {"a.txt"}
+    code, _, err = run_cli(capsys, "ask", PARIS, "--source", "e")
+    assert_one_line_error(code, err)
+    assert "'e' matches 2 documents" in err and "a.txt" in err and "b.txt" in err
+
+
+def test_the_chosen_documents_do_not_say_names_the_title() -> None:
+    answer = Answer(question="q", excerpts=[_excerpt()], no_answer=True, abstention="documents",
+                    elsewhere="b.txt")  # fmt: skip
+    out = cli.render_answer(answer, titles={"b.txt": "Belgrade et Huawei"})
+    assert out.startswith("Les documents choisis ne le disent pas ; le corpus répond dans "
+                          "« Belgrade et Huawei » (b.txt).")  # fmt: skip
+
+
 def cli_env(index: Path) -> dict[str, str]:
     # strict stdout encoding, as on a machine with a UTF-8 locale
     return {**os.environ, "SURVQA_INDEX": str(index), "PYTHONIOENCODING": "utf-8:strict"}

@@ -12,6 +12,7 @@ five letters without accents ("cameras" / "caméras").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from survqa.analysis import STOPWORDS, strip_accents, tokenize
@@ -51,6 +52,9 @@ _NAME = re.compile(rf"\b{_CAPITAL}(?:\s+(?:(?:de|du|des|von|van|al|el)\s+)?{_CAP
 _WHO_IS = re.compile(
     r"\b(qui (est|était|sont)|who (is|was|are)|qui[eé]n es|wer (ist|war)|chi [eè])\b", re.I
 )
+# the weight of a question word near a candidate (its own words, those of the question a
+# follow-up leans on), and the bonus of a number right after a place the question names
+OWN, EARLIER, NAMED = 2.0, 0.5, 3.0
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _EXTRA_STOP = {"selon", "depuis", "dans", "pour", "mais", "ainsi", "alors", "cette", "comme"}
 
@@ -131,29 +135,42 @@ def key_span(
     earlier = set().union(*(w.keys for w in _words(context))) - own if context else set()
     words = _words(sentence)
 
-    def score(span: Span) -> float:
-        inside = [i for i, w in enumerate(words) if w.start < span[1] and w.end > span[0]]
-        first, last = (inside[0], inside[-1]) if inside else (0, 0)
-        total = 0.0
-        for i, w in enumerate(words):
-            if first <= i <= last:
-                continue
-            weight = 2.0 if w.keys & own else 1.0 if w.keys & earlier else 0.0
-            distance = first - i if i < first else i - last
-            total += weight / distance
+    covered = [_indexes(words, span) for span in candidates]
+
+    def weight(w: _Word) -> float:
+        return OWN if w.keys & own else EARLIER if w.keys & earlier else 0.0
+
+    def score(n: int) -> float:
+        first, last = covered[n]
+        total = sum(
+            weight(w) / (first - i if i < first else i - last)
+            for i, w in enumerate(words)
+            if not first <= i <= last
+        )
         if kind == "number":
-            total += _counts(words, last + 1, own, earlier, sentence)
-            before = words[first - 1] if first > 0 else None
-            if before is not None and sentence[before.start].isupper() and before.keys & own:
-                total += 3.0  # "Rome 22 000": the number of the place asked about
+            total += _counts(words, last + 1, weight, sentence)
+            others = {i for m, (a, b) in enumerate(covered) if m != n for i in range(a, b + 1)}
+            for i in range(first - 1, max(first - 4, -1), -1):
+                if i in others:
+                    break
+                if sentence[words[i].start].isupper() and words[i].keys & own:
+                    total += NAMED  # "Rome 22 000", "Berlin moins de 9 000": the place asked
+                    break
         return total
 
-    best = max(candidates, key=lambda s: (score(s), -s[0]))
-    return best if score(best) > 0 else None
+    scores = [score(n) for n in range(len(candidates))]
+    best = max(range(len(candidates)), key=lambda n: (scores[n], -candidates[n][0]))
+    return candidates[best] if scores[best] > 0 else None
+
+
+def _indexes(words: list[_Word], span: Span) -> tuple[int, int]:
+    """The first and last word of ``span``."""
+    inside = [i for i, w in enumerate(words) if w.start < span[1] and w.end > span[0]]
+    return (inside[0], inside[-1]) if inside else (0, 0)
 
 
 def _counts(
-    words: list[_Word], after: int, own: set[str], earlier: set[str], sentence: str
+    words: list[_Word], after: int, weight: Callable[[_Word], float], sentence: str
 ) -> float:
     """What a number counts, when it is a word of the question: "56 000 caméras",
     "15 millions de caméras" (a lower-case word, maybe after "de")."""
@@ -165,9 +182,7 @@ def _counts(
             if sentence[w.start : w.end].lower() in ("de", "d"):
                 continue
             return 0.0
-        if sentence[w.start].isupper():
-            return 0.0
-        return 2.0 if w.keys & own else 1.0 if w.keys & earlier else 0.0
+        return 0.0 if sentence[w.start].isupper() else weight(w)
     return 0.0
 
 

@@ -58,7 +58,7 @@ def render_intro(documents: Sequence[Document], language: str, limits: Threshold
     titles = "".join(f"<li>{escape(d.title)}</li>" for d in documents[:SHOWN_TITLES])
     more = f"<li>… (+{len(documents) - SHOWN_TITLES})</li>" if len(documents) > SHOWN_TITLES else ""
     return (
-        f'<div class="sq-intro"><p>{words["lead"]}</p>'
+        f'<div class="sq-intro" lang="{language}"><p>{words["lead"]}</p>'
         f"<p>{words['corpus'].format(n=len(documents))}</p><ul>{titles}{more}</ul>"
         f"<p>{words['use']}</p><p>{confidence_text(limits, language)}</p></div>"
     )
@@ -68,6 +68,6 @@ def render_about(limits: Thresholds, language: str) -> str:
     """The "how to read the answers" panel."""
     words = page_labels(language)
     return (
-        f'<div class="sq-intro"><p>{words["lead"]}</p><p>{words["use"]}</p>'
+        f'<div class="sq-intro" lang="{language}"><p>{words["lead"]}</p><p>{words["use"]}</p>'
         f"<p>{confidence_text(limits, language)}</p></div>"
     )

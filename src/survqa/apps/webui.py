@@ -28,6 +28,7 @@ Chatbot sanitises HTML again and renders no LaTeX.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,7 +48,7 @@ from survqa.settings import Settings
 log = logging.getLogger(__name__)
 
 __all__ = ["BAD_QUESTION", "INTERNAL_ERROR", "MAX_QUESTION_CHARS", "api_ask", "build_app",
-           "escape", "launch_options"]  # fmt: skip
+           "escape", "launch_options", "uploads_allowed"]  # fmt: skip
 EXAMPLES = [
     "Combien de caméras compte Paris ?", "Quelle entreprise fournit les caméras de Belgrade ?",
     "Combien d'exposants chinois au salon Milipol ?", "How many cameras are there in Paris?",
@@ -143,7 +144,7 @@ class Page:
         docs, choices, removable = self.panels(language)
         return chat, saved, docs, choices, removable, render_about(self.limits, language)
 
-    def ask(
+    def answer(
         self, message: str, stored: object, k: float, sources: list[str], request: gr.Request
     ) -> tuple[Any, ...]:
         chat, saved, box = conversation.respond(
@@ -162,7 +163,7 @@ class Page:
         chat, saved, _ = conversation.respond(
             self.assistant, asked[0].question, stored, k, None, request_language(request)
         )
-        return chat, saved, gr.Dropdown(value=[])
+        return chat, saved, gr.update(value=[])
 
     def open_source(self, raw: str, request: gr.Request) -> tuple[Any, Any]:
         documents = {d.source: d for d in self.documents()}
@@ -252,7 +253,7 @@ def build_app(assistant: AssistantLike, allow_upload: bool = False) -> gr.Blocks
 
         chat_state = [chatbot, stored]
         demo.load(page.restore, [stored], [*chat_state, docs, sources, removable, about], **PRIVATE)
-        box.submit(page.ask, [box, stored, k, sources], [*chat_state, box], **PRIVATE)
+        box.submit(page.answer, [box, stored, k, sources], [*chat_state, box], **PRIVATE)
         everywhere_go.click(
             page.everywhere, [turn_request, stored, k], [*chat_state, sources],
             js="(turn, stored, k) => [window.sqTake('everywhere'), stored, k]", **PRIVATE,
@@ -273,6 +274,17 @@ def build_app(assistant: AssistantLike, allow_upload: bool = False) -> gr.Blocks
         gr.api(ask, api_name="ask")
     demo.queue(default_concurrency_limit=4, max_size=32, api_open=False)  # no /run/ask bypass
     return demo
+
+
+def uploads_allowed(host: str, asked: bool | None = None) -> bool:
+    """Whether the page may add documents: as asked (``--allow-upload`` / ``--no-allow-upload``),
+    else only when listening on a loopback address (anyone reaching the page could add files)."""
+    if asked is not None:
+        return bool(asked)
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def launch_options(
