@@ -14,13 +14,12 @@ import pytest
 from webui_helpers import HOSTILE, FakeAssistant, inert
 
 from survqa.apps import conversation
+from survqa.apps.handlers import Page, filter_choices
 from survqa.apps.webui import (
     BAD_QUESTION,
     MAX_QUESTION_CHARS,
-    Page,
     api_ask,
     build_app,
-    filter_choices,
     launch_options,
 )
 from survqa.documents.ingest import Limits

@@ -18,7 +18,8 @@ It returns ``Answer.to_dict()``. A bad question or an unknown source raises a
 ``gradio.Error`` with a French message; other failures are logged and reported with a
 generic message.
 
-The page: the conversation (:mod:`.conversation`, kept in the browser), citation cards
+The page: its event handlers (:mod:`.handlers`), the conversation (:mod:`.conversation`,
+kept in the browser), citation cards
 (:mod:`.rendering`, :mod:`.exports`), the document reader (:mod:`.reader`), uploads
 (:mod:`.upload`, only with ``allow_upload``), labels in five languages (:mod:`.labels`).
 ``assets/survqa.js`` wires the buttons inside the chat to hidden Gradio buttons, whose
@@ -36,12 +37,12 @@ from typing import Any
 
 import gradio as gr
 
-from survqa.apps import conversation, reader, upload
+from survqa.apps import upload
 from survqa.apps.conversation import MAX_K, MAX_QUESTION_CHARS, AssistantLike
-from survqa.apps.intro import render_about, render_intro, thresholds
-from survqa.apps.labels import ASSETS, i18n, request_language
+from survqa.apps.handlers import Page, filter_choices
+from survqa.apps.intro import render_about, render_intro
+from survqa.apps.labels import ASSETS, i18n
 from survqa.apps.rendering import escape, render_documents
-from survqa.records import Document
 from survqa.search.inputs import coerce_k
 from survqa.settings import Settings
 
@@ -65,7 +66,6 @@ INTERNAL_ERROR = "Une erreur interne est survenue. Veuillez réessayer plus tard
 BROWSER_KEY = "survqa-conversation-v1"
 CHAT_HEIGHT = "calc(100vh - 210px)"
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
-PROGRESS = gr.Progress(track_tqdm=True)  # Gradio injects the event's progress tracker
 
 
 def _sources(assistant: AssistantLike, sources: object) -> object:
@@ -100,92 +100,6 @@ def api_ask(
         log.exception("survqa failed on an API question")
         raise gr.Error(INTERNAL_ERROR, print_exception=False) from None  # logged above
     return answer.to_dict()
-
-
-def filter_choices(documents: Sequence[Document]) -> list[tuple[str, str]]:
-    """The document filter: readable names (title — publisher), the file name only to tell
-    apart two documents with the same title."""
-    titles = [d.title for d in documents]
-    choices = []
-    for d in documents:
-        who = d.publisher or d.author
-        name = f"{d.title} — {who}" if who else d.title
-        choices.append((f"{name} ({d.source})" if titles.count(d.title) > 1 else name, d.source))
-    return choices
-
-
-class Page:
-    """The handlers of one app, around one (already loaded) assistant."""
-
-    def __init__(self, assistant: AssistantLike, allow_upload: bool) -> None:
-        self.assistant = assistant
-        self.allow_upload = allow_upload
-        self.limits = thresholds(getattr(getattr(assistant, "settings", None), "calibration", None))
-
-    def documents(self) -> list[Document]:
-        return self.assistant.documents()
-
-    def panels(self, language: str) -> tuple[str, Any, Any]:
-        """The documents panel, the filter and the list of removable documents, current."""
-        documents = self.documents()
-        removable = upload.added_choices(documents)
-        return (
-            render_documents(documents, language),
-            gr.Dropdown(choices=filter_choices(documents)),
-            gr.Dropdown(choices=removable, value=None),
-        )
-
-    def restore(self, stored: object, request: gr.Request) -> tuple[Any, ...]:
-        language = request_language(request)
-        turns = conversation.numbered(conversation.load_turns(stored))
-        intro = render_intro(self.documents(), language, self.limits)
-        chat = gr.Chatbot(value=conversation.chat_of(self.assistant, turns), placeholder=intro)
-        saved = [t.to_json() for t in turns]
-        docs, choices, removable = self.panels(language)
-        return chat, saved, docs, choices, removable, render_about(self.limits, language)
-
-    def answer(
-        self, message: str, stored: object, k: float, sources: list[str], request: gr.Request
-    ) -> tuple[Any, ...]:
-        chat, saved, box = conversation.respond(
-            self.assistant, message, stored, k, sources, request_language(request)
-        )
-        return chat, saved, box
-
-    def everywhere(
-        self, turn: str, stored: object, k: float, request: gr.Request
-    ) -> tuple[Any, ...]:
-        """Ask a turn's question again, over the whole corpus (and clear the filter)."""
-        turns = conversation.load_turns(stored)
-        asked = [t for t in conversation.numbered(turns) if str(t.number) == str(turn).strip()]
-        if not asked:
-            return gr.skip(), gr.skip(), gr.skip()
-        chat, saved, _ = conversation.respond(
-            self.assistant, asked[0].question, stored, k, None, request_language(request)
-        )
-        return chat, saved, gr.update(value=[])
-
-    def open_source(self, raw: str, request: gr.Request) -> tuple[Any, Any]:
-        documents = {d.source: d for d in self.documents()}
-        try:
-            wanted = reader.parse_request(raw, documents)
-        except ValueError as exc:
-            log.info("refused reader request: %s", exc)
-            return gr.skip(), gr.skip()
-        html = reader.render_reader(documents[wanted.source], wanted, request_language(request))
-        return html, gr.Column(visible=True)
-
-    def add(
-        self, files: list[str] | None, request: gr.Request, progress: gr.Progress = PROGRESS
-    ) -> tuple[Any, ...]:
-        language = request_language(request)
-        status = upload.add_files(self.assistant, files, language, progress)  # type: ignore[arg-type]
-        return (status, *self.panels(language))
-
-    def remove(self, source: str, request: gr.Request) -> tuple[Any, ...]:
-        language = request_language(request)
-        status = upload.remove_document(self.assistant, source, language)  # type: ignore[arg-type]
-        return (status, *self.panels(language))
 
 
 def build_app(assistant: AssistantLike, allow_upload: bool = False) -> gr.Blocks:
