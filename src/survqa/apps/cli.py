@@ -44,7 +44,9 @@ def render_excerpt(rank: int, excerpt: Excerpt, *, colour: bool) -> str:
 def render_answer(answer: Answer, *, colour: bool = False) -> str:
     lines = []
     if answer.no_answer and answer.abstention == "documents":
-        lines.append(NOT_IN_DOCUMENTS_FR.format(source=answer.elsewhere) + " Passages les plus proches :")
+        lines.append(
+            NOT_IN_DOCUMENTS_FR.format(source=answer.elsewhere) + " Passages les plus proches :"
+        )
     elif answer.no_answer:
         lines.append(NO_ANSWER_FR + " Passages les plus proches :")
     lines += [render_excerpt(i, e, colour=colour) for i, e in enumerate(answer.excerpts, start=1)]
