@@ -14,6 +14,7 @@ import pytest
 
 from survqa.apps.highlight import render
 from survqa.apps.webui import (
+    _UI,
     BAD_QUESTION,
     INTERNAL_ERROR,
     MAX_QUESTION_CHARS,
@@ -147,6 +148,22 @@ def test_no_answer_says_so_and_marks_closest_excerpts_low() -> None:
     empty = render_answer(Answer(question="q", excerpts=[], no_answer=True))
     assert "Le corpus ne répond pas à cette question" in empty
     assert "sq-card" not in empty
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="src bug: webui.render_answer ignores Answer.abstention == 'documents' and says "
+    "'Le corpus ne répond pas' although the corpus answers in Answer.elsewhere (the CLI says "
+    "so since 99a6529; see the report for the patch)",
+)
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_restricted_search_that_declines_names_where_the_corpus_answers(language: str) -> None:
+    answer = Answer(question="q", excerpts=[excerpt()], no_answer=True, language=language,
+                    abstention="documents", elsewhere="002_x.txt")  # fmt: skip
+    reply = render_answer(answer)
+    assert escape("002_x.txt") in reply  # "002&#95;x.txt": escaped like every corpus name
+    assert _UI[language]["no_answer"] not in reply
+    assert "confiance faible" in reply or "low confidence" in reply
 
 
 def test_english_answer_gets_english_labels() -> None:
