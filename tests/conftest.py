@@ -20,9 +20,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from survqa import translation
 from survqa.analysis import tokenize
 from survqa.assistant import Assistant
 from survqa.documents.loading import load_seeds
+from survqa.indexing import index as index_module
 from survqa.records import Answer, Document
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,6 +139,39 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+_FULL_LEXICONS: dict[Any, translation.Lexicon] = {}
+
+
+def cached_lexicon(
+    french: Any,
+    vocabulary: Any = None,
+    languages: Any = tuple(translation.SOURCES),
+    folder: Path = translation.DICT_DIR,
+) -> translation.Lexicon:
+    """``translation.build_lexicon`` with the dictionaries read once per session: the full
+    lexicon (no vocabulary) restricted to ``vocabulary`` is exactly what build_lexicon
+    gives (checked by tests/test_translation.py), in milliseconds instead of ~5 s a build."""
+    key = (french, tuple(languages), Path(folder))
+    if key not in _FULL_LEXICONS:
+        _FULL_LEXICONS[key] = translation.build_lexicon(french, None, languages, folder)
+    full = _FULL_LEXICONS[key]
+    if vocabulary is None:
+        return full
+    keep = frozenset(vocabulary)
+    table = {
+        lang: {k: v & keep for k, v in t.items() if v & keep} for lang, t in full.table.items()
+    }
+    return translation.Lexicon(table, french, full.common, full.sources)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dictionaries_read_once() -> Any:
+    """Every index built in process reads the FreeDict dictionaries once per session."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(index_module, "build_lexicon", cached_lexicon)
+        yield
 
 
 @pytest.fixture

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from survqa.analysis import ANALYSIS_VERSION, STOPWORDS, strip_accents, tokenize
+from survqa.analysis import (
+    ANALYSIS_VERSION,
+    STOPWORDS,
+    number_key,
+    numbers,
+    strip_accents,
+    tokenize,
+)
 
 
 def test_tokenize_handles_elisions_accents_stopwords_and_numbers() -> None:
@@ -45,3 +52,13 @@ def test_tokenize_is_thread_safe() -> None:
 
 def test_analysis_version_is_recorded_as_an_int() -> None:
     assert isinstance(ANALYSIS_VERSION, int) and ANALYSIS_VERSION >= 1
+
+
+def test_one_key_per_number_however_it_is_typed() -> None:
+    for written in ("56 000", "56.000", "56\u00a0000", "56\u202f000", "56000", "56,000"):
+        assert number_key(written) == "56000", written
+    assert number_key("3,3") == "3,3" and number_key("1.100") == "1100"
+    assert numbers("Paris compte 56 000 caméras, Madrid 25.000 et Lyon 3,3 millions en 2016.") == [
+        "56000", "25000", "3,3", "2016",
+    ]  # fmt: skip
+    assert numbers("Aucun chiffre ici.") == []

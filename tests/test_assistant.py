@@ -21,7 +21,7 @@ from survqa.search.assemble import assemble
 from survqa.search.calibrate import Verdict, calibrate
 from survqa.search.inputs import check_k, check_sources
 from survqa.search.query import Query, prepare
-from survqa.search.rank import SentenceHit, rank
+from survqa.search.rank import Ranking, SentenceHit, rank
 from survqa.search.retrieve import Candidates, retrieve
 from survqa.search.select import Window, select
 
@@ -35,42 +35,62 @@ def test_contract_fields(assistant: Assistant) -> None:
     answer = assistant.ask(PARIS, k=2)
     assert answer.question == PARIS
     assert isinstance(answer.no_answer, bool) and isinstance(answer.excerpts, list)
-    assert 1 <= len(answer.excerpts) <= 2
-    first = answer.excerpts[0]
-    assert "56 000 caméras" in first.text and first.source == "a.txt"
+    assert len(answer.excerpts) == 2
+    first, second = answer.excerpts
+    # the fake embedder ranks the short heading "Les caméras de Paris" first (it holds two of
+    # the three question terms); the figure comes next, its sentence marked
+    assert first.text == "Les caméras de Paris" and first.source == "a.txt"
+    assert "56 000 caméras" in second.text and second.source == "a.txt"
+    assert second.answer == "En Europe, Paris compte 56 000 caméras."
     assert first.title == "Les caméras de Paris" and isinstance(first.score, float)
-    assert first.confidence in ("high", "medium", "low")
+    assert first.score >= second.score
+    for e in answer.excerpts:
+        assert e.confidence in ("high", "medium", "low") and 0.0 <= e.probability <= 1.0
+    assert 0.0 <= answer.answerable <= 1.0
+    assert answer.no_answer == (answer.abstention is not None)
+    assert answer.abstention in (None, "corpus") and answer.elsewhere is None
+    assert answer.reranker is None
     assert_verbatim(answer, assistant.corpus_dir)
-    assert set(answer.to_dict()) >= {"question", "no_answer", "excerpts"}
+    assert set(answer.to_dict()) >= {"question", "no_answer", "excerpts", "answerable",
+                                     "abstention", "elsewhere", "reranker"}  # fmt: skip
     assert answer.elapsed_ms > 0
 
 
-def test_the_public_stages_in_order_give_what_ask_gives(tiny_assistant: Assistant) -> None:
+@pytest.mark.parametrize("sources", [None, ["b.txt"]])
+def test_the_public_stages_in_order_give_what_ask_gives(
+    tiny_assistant: Assistant, sources: list[str] | None
+) -> None:
     assistant, settings, k = tiny_assistant, tiny_assistant.settings, 3
     spare = survqa.assistant.SPARE_WINDOWS
     corpus = assistant.corpus()
     assert isinstance(corpus, Corpus) and isinstance(corpus.index, SearchIndex)
-    query = prepare(PARIS, None, assistant.embedder, settings)
+    index = corpus.index
+    query = prepare(PARIS, None, assistant.embedder, settings, index.lexicon)
     assert isinstance(query, Query) and query.vector.dtype == np.float32
-    allowed = check_sources(None, list(corpus.documents))
-    candidates = retrieve(corpus.index, query, allowed, settings)
+    allowed = check_sources(sources, list(corpus.documents))
+    candidates = retrieve(index, query, allowed, settings)
     assert isinstance(candidates, Candidates) and candidates.rows
+    assert candidates.sources == allowed
     assert all(isinstance(r, int) for r in candidates.rows)
-    hits = rank(corpus.index, query, candidates, settings)
-    assert hits and all(isinstance(h, SentenceHit) for h in hits)
-    table = corpus.index.sentences
+    ranking = rank(index, query, candidates)
+    assert isinstance(ranking, Ranking) and ranking.restricted == (sources is not None)
+    assert ranking.hits and all(isinstance(h, SentenceHit) for h in ranking.hits)
+    table = index.sentences
     assert isinstance(table, SentenceTable)
-    windows = select(table, hits, check_k(k, settings.max_k) + spare, settings.excerpt_max_words)
+    windows = select(table, ranking, check_k(k, settings.max_k) + spare)
     assert windows and all(isinstance(w, Window) for w in windows)
-    verdict = calibrate(table, query, hits, windows, settings)
+    verdict = calibrate(index, query, ranking, windows, settings, allowed)
     assert isinstance(verdict, Verdict) and len(verdict.labels) == len(windows)
-    answer = assemble(query, windows, verdict, k, corpus.index, corpus.documents)
+    answer = assemble(query, windows, verdict, k, index, corpus.documents)
     assert isinstance(answer, Answer) and all(isinstance(e, Excerpt) for e in answer.excerpts)
-    asked = assistant.ask(PARIS, k)
+    asked = assistant.ask(PARIS, k, sources=sources)
     assert asked.elapsed_ms > 0 and answer.elapsed_ms == 0.0
     answer.elapsed_ms = asked.elapsed_ms
     assert answer == asked
     assert answer.to_dict() == asked.to_dict()
+    if sources is not None:  # a.txt answers better than b.txt: b.txt "does not say" or is low
+        assert {e.source for e in asked.excerpts} == {"b.txt"}
+        assert set(verdict.labels) == {"low"}
 
 
 def test_the_assistant_holds_a_collection(assistant: Assistant) -> None:
@@ -157,9 +177,9 @@ def test_changed_corpus_re_embeds_only_new_text(assistant: Assistant, fake_embed
     before = fake_embedder.texts
     fresh = Assistant(assistant.corpus_dir, assistant.index_dir, embedder=fake_embedder)
     answer = fresh.ask("Lyon ?")
-    # the new document only: its passage, its two sentences, their (identical) window
-    # "Un nouveau document. Il parle de Lyon.", plus the question
-    assert fake_embedder.texts - before == 1 + 2 + 1 + 1
+    # the new document only — its passage and the ten new texts of its sentences' six views
+    # (tests/indexing/test_index.py counts them) — plus the question
+    assert fake_embedder.texts - before == 1 + 10 + 1
     assert answer.excerpts[0].source == "c.txt"
 
 

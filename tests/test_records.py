@@ -37,17 +37,20 @@ def test_citation_answer_and_dict() -> None:
 def test_an_excerpt_is_a_citation_ranked_as_an_answer() -> None:
     also = citation(source="b.txt", title="B")
     e = Excerpt(**{f.name: getattr(citation(), f.name) for f in dataclasses.fields(Citation)},
-                score=1.5, confidence="high", paragraph=3, also_in=(also,))  # fmt: skip
+                score=1.5, confidence="high", probability=0.93, paragraph=3,
+                also_in=(also,))  # fmt: skip
     assert isinstance(e, Citation) and e.answer == "Paris compte 56 000 caméras."
     data = e.to_dict()
     assert set(data) == {"text", "source", "title", "start", "end", "answer_start",
                          "answer_end", "publisher", "answer", "score", "confidence",
                          "probability", "paragraph", "also_in"}  # fmt: skip
     assert (data["score"], data["confidence"], data["paragraph"]) == (1.5, "high", 3)
+    assert data["probability"] == 0.93
     assert data["also_in"] == [also.to_dict()]
     assert data["also_in"][0]["answer"] == "Paris compte 56 000 caméras."
     plain = Excerpt(**{f.name: getattr(citation(), f.name) for f in dataclasses.fields(Citation)})
     assert (plain.score, plain.confidence, plain.paragraph, plain.also_in) == (0.0, "low", 0, ())
+    assert plain.probability == 0.0
     assert plain.to_dict()["also_in"] == []
 
 
@@ -55,15 +58,23 @@ def test_answer_dict_is_json() -> None:
     e = Excerpt(text=TEXT, source="a.txt", title="A", start=100, end=142, answer_start=107,
                 answer_end=135, score=0.5)  # fmt: skip
     answer = Answer(question="q", excerpts=[e], no_answer=False, confidence="medium",
-                    language="en", query="p q", elapsed_ms=12.3456)  # fmt: skip
+                    language="en", query="p q", elapsed_ms=12.3456, answerable=0.123456,
+                    reranker="cross-encoder:m")  # fmt: skip
     data = answer.to_dict()
     assert list(data) == ["question", "no_answer", "confidence", "language", "query",
                           "elapsed_ms", "answerable", "abstention", "elsewhere", "reranker",
                           "excerpts"]  # fmt: skip
     assert data["elapsed_ms"] == 12.35 and data["excerpts"] == [e.to_dict()]
+    assert data["answerable"] == 0.1235 and data["reranker"] == "cross-encoder:m"
     assert json.loads(json.dumps(data, ensure_ascii=False)) == data
     empty = Answer(question="q", excerpts=[], no_answer=True)
     assert (empty.confidence, empty.language, empty.query, empty.elapsed_ms) == ("low", "fr", "", 0)
+    assert (empty.answerable, empty.abstention, empty.elsewhere, empty.reranker) == (
+        0.0, None, None, None,
+    )  # fmt: skip
+    declined = Answer(question="q", excerpts=[e], no_answer=True, abstention="documents",
+                      elsewhere="002_x.txt").to_dict()  # fmt: skip
+    assert (declined["abstention"], declined["elsewhere"]) == ("documents", "002_x.txt")
 
 
 def test_answer_from_dict_round_trip() -> None:

@@ -67,7 +67,8 @@ def bm25_files(folder: Path) -> list[str]:
 
 
 DAMAGES = ["truncate-faiss", "flip-faiss", "remove-passages", "remove-bm25", "garbage-manifest",
-           "unlisted-file", "flip-sentences-table", "remove-windows"]  # fmt: skip
+           "unlisted-file", "flip-sentences-table", "remove-window-view",
+           "flip-lexicon"]  # fmt: skip
 
 
 @pytest.mark.parametrize("damage", DAMAGES)
@@ -87,11 +88,13 @@ def test_damage_is_detected_and_repaired_from_the_corpus(
         (built / "manifest.json").write_bytes(b"\x00{not json")
     elif damage == "flip-sentences-table":
         flip(built / "sentences.jsonl")
-    elif damage == "remove-windows":
-        (built / "windows.npy").unlink()
+    elif damage == "remove-window-view":
+        (built / "views" / "window.npy").unlink()
+    elif damage == "flip-lexicon":
+        flip(built / "lexicon.json")
     else:
         manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
-        del manifest["files"]["sentences.npy"]
+        del manifest["files"]["views/sentence.npy"]
         (built / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(IndexDamagedError, match="rebuild"):
         index_module.load(built, FakeEmbedder())

@@ -5,18 +5,38 @@ rebuilt); tests that write use copies. The CLI's exit statuses on bad input are 
 tests/apps/test_cli.py.
 """
 
+import itertools
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from gold_data import load_followups, load_questions
+from conftest import INDEX
+from gold_data import load_followups
 
-from survqa import Assistant, ask, default_assistant
+from survqa import Answer, Assistant, ask, default_assistant
+from survqa.evaluation import DEPTH, FRESH_GOLD, load_gold
+from survqa.indexing.units import BYLINE
+from survqa.search.query import prepare
+from survqa.search.rank import asks_author
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
+SEEDS = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "seeds").glob("*.txt")}
+CHEN = "Qui est Chen Quanguo ?"
+BELGRADE = "004_fb54ba13254649be.txt"
+CREDIT = "002_57e457aff61ca5f8.txt"
+
+
+@pytest.fixture(scope="module")
+def answers() -> list[tuple[dict, Answer]]:
+    """Every gold and fresh question asked once, DEPTH excerpts each."""
+    assistant = default_assistant()
+    items = load_gold() + load_gold(FRESH_GOLD)
+    assert len(items) == 433
+    return [(item, assistant.ask(item["question"], k=DEPTH)) for item in items]
 
 
 def test_paris_question_through_ask() -> None:
@@ -29,18 +49,89 @@ def test_paris_question_through_ask() -> None:
     assert "56 000 caméras" in seed[first.answer_start : first.answer_end]
 
 
-def test_every_excerpt_over_the_gold_questions_is_verbatim() -> None:
-    assistant = default_assistant()
-    seeds = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "seeds").glob("*.txt")}
-    questions = [q["question"] for q in load_questions()]
+def test_every_excerpt_over_the_gold_and_fresh_questions_is_verbatim(answers) -> None:
     checked = 0
-    for question in questions:
-        for e in assistant.ask(question, k=5).excerpts:
-            assert e.text == seeds[e.source][e.start : e.end]
+    for _, answer in answers:
+        for e in answer.excerpts:
+            assert e.text == SEEDS[e.source][e.start : e.end]
             assert e.start <= e.answer_start < e.answer_end <= e.end
-            assert all(c.text == seeds[c.source][c.start : c.end] for c in e.also_in)
+            assert e.answer == SEEDS[e.source][e.answer_start : e.answer_end]
+            assert all(c.text == SEEDS[c.source][c.start : c.end] for c in e.also_in)
             checked += 1
-    assert checked >= len(questions)
+    assert checked >= 5 * len(answers)
+
+
+def test_no_unit_that_cannot_answer_is_ever_the_marked_sentence(answers) -> None:
+    """References, captions, credits, share lines, fragments never; a byline only when the
+    question asks who wrote (or names the author)."""
+    assistant = default_assistant()
+    index = assistant.corpus().index
+    table = index.sentences
+    row_of = {(index.passages[int(table.owners[j])].source, *table.spans[j]): j
+              for j in range(len(table))}  # fmt: skip
+    marked = bylines = 0
+    for item, answer in answers:
+        query = prepare(item["question"], None, assistant.embedder, assistant.settings,
+                        index.lexicon)  # fmt: skip
+        for e in answer.excerpts:
+            role = table.rows[row_of[(e.source, e.answer_start, e.answer_end)]].role
+            assert role is None or (role == BYLINE and asks_author(query, table)), (
+                item["id"], role, e.answer,
+            )  # fmt: skip
+            marked += 1
+            bylines += role == BYLINE
+    assert marked >= 5 * len(answers) and bylines < 10  # "Who wrote …?" questions only
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="src bug: select.windows_of does not fold windows that a merged window comes to "
+    "overlap: 7 of the 433 answers repeat a passage in two excerpts (fr-123, fr-124, pool-026, "
+    "pool-046, fresh-022, fresh-037, fresh-047); see tests/search/test_select.py",
+)
+def test_the_excerpts_of_one_answer_never_overlap(answers) -> None:
+    overlapping = []
+    for item, answer in answers:
+        spans = sorted((e.source, e.start, e.end) for e in answer.excerpts)
+        for (s1, _, end), (s2, start, _) in itertools.pairwise(spans):
+            if s1 == s2 and start < end:
+                overlapping.append(item["id"])
+    assert not overlapping, overlapping
+
+
+def test_a_restricted_search_says_which_document_answers() -> None:
+    assistant = default_assistant()
+    declined = assistant.ask(CHEN, k=3, sources=[BELGRADE])
+    assert declined.no_answer and declined.abstention == "documents"
+    assert declined.elsewhere == CREDIT
+    assert declined.excerpts and {e.source for e in declined.excerpts} == {BELGRADE}
+    assert {e.confidence for e in declined.excerpts} == {"low"}
+    answered = assistant.ask(CHEN, k=3, sources=[CREDIT])
+    assert not answered.no_answer and answered.abstention is None and answered.elsewhere is None
+    assert "Chen Quanguo" in answered.excerpts[0].answer
+    assert answered.excerpts[0].source == CREDIT
+    everywhere = assistant.ask(CHEN, k=3)
+    assert everywhere.excerpts[0].answer == answered.excerpts[0].answer
+
+
+@pytest.mark.parametrize(
+    "question", ["Who won the 2018 football World Cup?", "What is the population of Canada?"]
+)
+def test_questions_the_corpus_does_not_answer(question: str) -> None:
+    answer = ask(question, k=3)
+    assert answer.no_answer and answer.abstention == "corpus" and answer.elsewhere is None
+    assert answer.language == "en" and answer.confidence == "low"
+    assert {e.confidence for e in answer.excerpts} == {"low"}
+
+
+def test_the_milipol_figure_is_found_with_high_confidence() -> None:
+    answer = ask("Combien d'exposants chinois au salon Milipol ?", k=3)
+    first = answer.excerpts[0]
+    assert not answer.no_answer and answer.abstention is None
+    assert "89 exposants" in first.text and first.source == "001_c2f8cadc7eb2a992.txt"
+    assert "89 exposants" in first.answer
+    assert first.confidence == "high" == answer.confidence
+    assert first.probability >= 0.9
 
 
 def test_cli_json_answer() -> None:
@@ -97,10 +188,12 @@ def test_cross_lingual_question_gets_french_excerpt() -> None:
 
 def test_seed_edit_in_a_temporary_corpus_rebuilds(seeds_copy: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
+    shutil.copytree(INDEX, index_dir)  # current for the seeds: loaded, not rebuilt
     embedder = default_assistant().embedder
     Assistant(seeds_copy, index_dir, embedder=embedder).load()
     built = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
-    path = seeds_copy / "004_fb54ba13254649be.txt"
+    assert (index_dir / "manifest.json").read_bytes() == (INDEX / "manifest.json").read_bytes()
+    path = seeds_copy / BELGRADE
     path.write_text(
         path.read_text(encoding="utf-8") + "\nLe stade de Belgrade accueille 77 777 caméras.\n",
         encoding="utf-8",
@@ -110,6 +203,7 @@ def test_seed_edit_in_a_temporary_corpus_rebuilds(seeds_copy: Path, tmp_path: Pa
     )
     rebuilt = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
     assert rebuilt["corpus"]["hash"] != built["corpus"]["hash"]
+    assert rebuilt["counts"]["sentences"] == built["counts"]["sentences"] + 1
     assert "77 777" in answer.excerpts[0].text
 
 

@@ -16,6 +16,7 @@ from sample_files import HTML, encrypted_pdf, inbox, write
 
 from survqa import Assistant, Settings
 from survqa.apps import cli
+from survqa.evaluation import DEPTH, answer_rank
 from survqa.records import Answer, Citation, Excerpt
 
 MAX = Settings().max_query_chars
@@ -123,6 +124,7 @@ def cli_env(index: Path) -> dict[str, str]:
 
 
 def test_cli_invalid_utf8_bytes_in_argv(tmp_path: Path, tiny_assistant: Assistant) -> None:
+    # a question without words is refused before any index is loaded or built (cmd_ask)
     cases = [[b"\xff\xfe"], [b"\xff\xfe", b"-k", b"\xff"], [b"Paris", b"-k", b"0\xff"]]
     for argv in cases:
         done = subprocess.run(
@@ -345,7 +347,15 @@ def test_eval_prints_the_report_and_writes_json(
     code, out, _ = run_cli(capsys, "eval", "--gold", str(gold), "--json", str(report))
     assert code == 0 and out.startswith("split test: 1 answerable, 1 out of corpus")
     data = json.loads(report.read_text(encoding="utf-8"))
-    assert data["questions"] == 2 and data["hit@1"] == 1.0
+    # what the assistant answers, scored by hand: the figure is the second excerpt (the
+    # fake embedder puts the heading "Les caméras de Paris" first)
+    rank = answer_rank(cli_fast.ask(PARIS, DEPTH), items[0])
+    assert rank == 2
+    assert data["questions"] == 2 and data["answerable"] == 1 and data["out_of_corpus"] == 1
+    assert (data["hit@1"], data["hit@3"], data["mrr@10"]) == (0.0, 1.0, 0.5)
+    assert data["misses"] == ["fr-001"] and data["split"] == "test"
+    out_answer = cli_fast.ask(items[1]["question"], DEPTH)
+    assert data["abstention_recall"] == float(out_answer.no_answer)
 
 
 # ---------------------------------------------------------------- rendering
@@ -381,6 +391,19 @@ def test_render_answer_says_when_the_corpus_does_not_answer() -> None:
     assert closest.startswith(cli.NO_ANSWER_FR + " Passages les plus proches :\n\n1. [high]")
     nothing = cli.render_answer(Answer(question="q", excerpts=[], no_answer=True))
     assert nothing.count(cli.NO_ANSWER_FR) == 2
+
+
+def test_render_answer_says_when_the_chosen_documents_do_not_say() -> None:
+    declined = Answer(question="q", excerpts=[_excerpt()], no_answer=True,
+                      abstention="documents", elsewhere="002_x.txt")  # fmt: skip
+    text = cli.render_answer(declined)
+    assert text.startswith(
+        "Les documents choisis ne le disent pas ; le corpus répond dans 002_x.txt."
+        " Passages les plus proches :\n\n1. [high]"
+    )
+    assert cli.NO_ANSWER_FR not in text
+    corpus = Answer(question="q", excerpts=[_excerpt()], no_answer=True, abstention="corpus")
+    assert cli.render_answer(corpus).startswith(cli.NO_ANSWER_FR)
 
 
 def test_document_text_cannot_drive_the_terminal() -> None:

@@ -150,7 +150,8 @@ def test_documents_abstention_names_where_the_corpus_answers_and_offers_everywhe
     )
     text = shown(reply)
     said = "Les documents choisis ne le disent pas ; le corpus répond dans « Le contrôle <social> »"
-    assert said in text
+    assert said in text and "Le corpus ne répond pas" not in text
+    assert "confiance faible" in text  # the documents' closest excerpts, labelled low
     assert "Chercher dans tout le corpus" in text and "sq-btn sq-everywhere" in reply
     assert inert(reply)
 

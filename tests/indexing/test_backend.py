@@ -14,6 +14,7 @@ from survqa.indexing import storage
 from survqa.indexing.backend import FaissBm25Backend, SearchBackend
 from survqa.indexing.dense import DenseHits, DenseIndex
 from survqa.indexing.lexical import LexicalHits, LexicalIndex
+from survqa.indexing.sentences import VIEWS
 
 TEXTS = [
     "Paris compte 56 000 caméras de surveillance.",
@@ -28,11 +29,16 @@ def _unit(rows: int, dim: int, seed: int) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-def _default(seed: int = 7) -> tuple[FaissBm25Backend, np.ndarray]:
+def _views(rows: int, dim: int, seed: int) -> dict[str, np.ndarray]:
+    """One distinct set of sentence vectors per view."""
+    return {view: _unit(rows, dim, seed + k) for k, view in enumerate(VIEWS)}
+
+
+def _default(seed: int = 7) -> tuple[FaissBm25Backend, np.ndarray, dict[str, np.ndarray]]:
     vectors = _unit(len(TEXTS), 16, seed)
-    sentences, windows = _unit(6, 16, seed + 1), _unit(6, 16, seed + 2)
+    views = _views(6, 16, seed + 1)
     dense, lexical = DenseIndex.build(vectors, "flat"), LexicalIndex.build(TEXTS)
-    return FaissBm25Backend(dense, lexical, sentences, windows), vectors
+    return FaissBm25Backend(dense, lexical, views), vectors, views
 
 
 class BruteForceBackend:
@@ -40,15 +46,15 @@ class BruteForceBackend:
 
     name = "brute-force"
 
-    def __init__(self, vectors: np.ndarray, texts: list[str], sentences: np.ndarray) -> None:
-        self.vectors, self.texts, self.sentences = vectors, texts, sentences
+    def __init__(self, vectors: np.ndarray, texts: list[str], views: dict[str, np.ndarray]) -> None:
+        self.passages, self.texts, self.views = vectors, texts, views
 
     @property
     def size(self) -> int:
         return len(self.texts)
 
     def dense_search(self, vector: np.ndarray, k: int) -> DenseHits:
-        scores = self.vectors @ vector
+        scores = self.passages @ vector
         top = np.argsort(-scores, kind="stable")[:k]
         return DenseHits(top.astype(np.int64), scores[top])
 
@@ -58,18 +64,15 @@ class BruteForceBackend:
         top = [int(i) for i in np.argsort(-scores, kind="stable")[:k] if scores[i] > 0]
         return LexicalHits(np.asarray(top, dtype=np.int64), scores[top])
 
-    def sentence_vectors(self, rows: np.ndarray) -> np.ndarray:
-        return self.sentences[rows]
-
-    def window_vectors(self, rows: np.ndarray) -> np.ndarray:
-        return self.sentences[rows]
+    def vectors(self, view: str, rows: np.ndarray) -> np.ndarray:
+        return self.views[view][rows]
 
     def passage_vectors(self, rows: np.ndarray) -> np.ndarray:
-        return self.vectors[rows]
+        return self.passages[rows]
 
 
 def test_faiss_bm25_backend_wraps_the_index_parts() -> None:
-    backend, vectors = _default()
+    backend, vectors, _ = _default()
     assert isinstance(backend, SearchBackend)
     assert backend.size == 4 and backend.dense.kind == "flat" and backend.name == "faiss"
     assert backend.sentence_count == 6
@@ -83,36 +86,42 @@ def test_faiss_bm25_backend_wraps_the_index_parts() -> None:
     assert backend.lexical_search(tokenize("zzz inconnu"), 3).ids.size == 0
 
 
-def test_stored_vectors_by_row() -> None:
-    vectors = _unit(len(TEXTS), 16, 3)
-    sentences, windows = _unit(6, 16, 4), _unit(6, 16, 5)
-    backend = FaissBm25Backend(
-        DenseIndex.build(vectors, "flat"), LexicalIndex.build(TEXTS), sentences, windows
-    )
+def test_stored_vectors_by_view_and_row() -> None:
+    backend, vectors, views = _default(3)
     rows = np.array([4, 0, 4])
-    assert np.array_equal(backend.sentence_vectors(rows), sentences[rows])
-    assert np.array_equal(backend.window_vectors(rows), windows[rows])
+    for view in VIEWS:
+        assert np.array_equal(backend.vectors(view, rows), views[view][rows]), view
+    assert not np.array_equal(backend.vectors("sentence", rows), backend.vectors("window", rows))
+    assert backend.vectors("after", np.zeros(0, dtype=np.int64)).shape == (0, 16)
+    with pytest.raises(KeyError):
+        backend.vectors("paragraph", rows)
     assert np.array_equal(backend.passage_vectors(np.array([3, 1])), vectors[[3, 1]])
     assert backend.passage_vectors(np.array([], dtype=np.int64)).shape == (0, 16)
 
 
 def test_backend_parts_must_index_the_same_rows() -> None:
-    sentences = _unit(2, 8, 1)
+    views = _views(2, 8, 1)
     with pytest.raises(ValueError, match="same passage table"):
         FaissBm25Backend(DenseIndex.build(_unit(3, 8, 8), "flat"), LexicalIndex.build(TEXTS),
-                         sentences, sentences)  # fmt: skip
-    with pytest.raises(ValueError, match="one row per sentence"):
-        FaissBm25Backend(DenseIndex.build(_unit(4, 8, 8), "flat"), LexicalIndex.build(TEXTS),
-                         sentences, _unit(3, 8, 2))  # fmt: skip
+                         views)  # fmt: skip
+    four = DenseIndex.build(_unit(4, 8, 8), "flat")
+    with pytest.raises(ValueError, match="one vector per sentence"):
+        FaissBm25Backend(four, LexicalIndex.build(TEXTS), {**views, "after": _unit(3, 8, 2)})
+    missing = {view: v for view, v in views.items() if view != "titled"}
+    with pytest.raises(ValueError, match="each view"):
+        FaissBm25Backend(four, LexicalIndex.build(TEXTS), missing)
+    with pytest.raises(ValueError, match="each view"):
+        FaissBm25Backend(four, LexicalIndex.build(TEXTS), {**views, "extra": _unit(2, 8, 3)})
 
 
 def test_write_then_read_verified(tmp_path: Path) -> None:
-    backend, vectors = _default()
+    backend, vectors, _ = _default()
     entry = backend.write(tmp_path)
     assert entry == {"kind": "flat", "count": 4}
     names = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
-    assert {"dense.faiss", "sentences.npy", "windows.npy"} <= set(names)
+    assert {"dense.faiss", *(f"views/{view}.npy" for view in VIEWS)} <= set(names)
     assert any(n.startswith("bm25/") for n in names)
+    assert not (tmp_path / "sentences.npy").exists() and not (tmp_path / "windows.npy").exists()
     manifest = {"dense": entry, "files": storage.checksums(tmp_path)}
     read: list[str] = []
 
@@ -131,8 +140,8 @@ def test_write_then_read_verified(tmp_path: Path) -> None:
         again.lexical_search(terms, 4).ids.tolist() == backend.lexical_search(terms, 4).ids.tolist()
     )
     rows = np.arange(6)
-    assert np.array_equal(again.sentence_vectors(rows), backend.sentence_vectors(rows))
-    assert np.array_equal(again.window_vectors(rows), backend.window_vectors(rows))
+    for view in VIEWS:
+        assert np.array_equal(again.vectors(view, rows), backend.vectors(view, rows)), view
     bm25 = next(tmp_path.joinpath("bm25").iterdir())
     bm25.write_bytes(bm25.read_bytes() + b" ")
     with pytest.raises(IndexDamagedError, match="checksum"):
@@ -141,16 +150,17 @@ def test_write_then_read_verified(tmp_path: Path) -> None:
 
 def test_another_engine_is_a_drop_in() -> None:
     vectors = _unit(len(TEXTS), 16, 9)
-    external: SearchBackend = BruteForceBackend(vectors, TEXTS, _unit(6, 16, 10))
+    views = _views(6, 16, 10)
+    external: SearchBackend = BruteForceBackend(vectors, TEXTS, views)
     default: SearchBackend = FaissBm25Backend(
-        DenseIndex.build(vectors, "flat"), LexicalIndex.build(TEXTS), _unit(6, 16, 10),
-        _unit(6, 16, 10),
-    )  # fmt: skip
+        DenseIndex.build(vectors, "flat"), LexicalIndex.build(TEXTS), views
+    )
     assert isinstance(external, SearchBackend)
     for backend in (external, default):
         assert backend.dense_search(vectors[3], 1).ids.tolist() == [3]
         assert backend.lexical_search(tokenize("Belgrade"), 1).ids.tolist() == [1]
         assert np.array_equal(backend.passage_vectors(np.array([2])), vectors[[2]])
+        assert np.array_equal(backend.vectors("titled", np.array([5, 1])), views["titled"][[5, 1]])
 
 
 def test_an_incomplete_engine_is_not_a_backend() -> None:
@@ -163,3 +173,12 @@ def test_an_incomplete_engine_is_not_a_backend() -> None:
         def lexical_search(self, terms: Sequence[str], k: int) -> LexicalHits: ...
 
     assert not isinstance(NoVectors(), SearchBackend)  # the second stage's vectors are missing
+
+    class OldProtocol(NoVectors):  # format 3's two vector reads, no views
+        def sentence_vectors(self, rows: np.ndarray) -> np.ndarray: ...
+
+        def window_vectors(self, rows: np.ndarray) -> np.ndarray: ...
+
+        def passage_vectors(self, rows: np.ndarray) -> np.ndarray: ...
+
+    assert not isinstance(OldProtocol(), SearchBackend)

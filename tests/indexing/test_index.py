@@ -1,9 +1,12 @@
 """Index build/save/load: manifest, checksums verified before parsing, staleness, mismatch,
-atomic replacement, reuse of known vectors, and deterministic bytes (format 3)."""
+atomic replacement, reuse of a previous index's vectors and lexicon, and deterministic bytes
+(format 4: six e5 views per sentence, lexicon.json)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -20,9 +23,10 @@ from survqa.indexing import storage
 from survqa.indexing.backend import FaissBm25Backend
 from survqa.indexing.dense import DenseIndex
 from survqa.indexing.lexical import LexicalIndex
-from survqa.indexing.sentences import window_text
+from survqa.indexing.sentences import VIEWS, view_texts
 from survqa.records import Document
 from survqa.settings import Settings
+from survqa.translation import Lexicon
 
 
 def _build(corpus: Path, target: Path, embedder: Any, settings: Settings | None = None) -> None:
@@ -41,22 +45,46 @@ def test_build_writes_plain_files_and_manifest(tiny_corpus, tmp_path, fake_embed
     target = tmp_path / "index"
     _build(tiny_corpus, target, fake_embedder)
     names = sorted(files_of(target))
-    for name in ("manifest.json", "passages.jsonl", "sentences.jsonl", "dense.faiss",
-                 "sentences.npy", "windows.npy"):  # fmt: skip
+    assert index_module.REQUIRED_FILES == (
+        "passages.jsonl", "sentences.jsonl", "lexicon.json", "dense.faiss",
+        "views/sentence.npy", "views/window.npy", "views/titled.npy",
+        "views/titled_window.npy", "views/before.npy", "views/after.npy",
+    )  # fmt: skip
+    for name in ("manifest.json", *index_module.REQUIRED_FILES):
         assert name in names
     assert any(n.startswith("bm25/") for n in names)
     assert not any(n.endswith((".pkl", ".pickle")) for n in names)
+    assert "sentences.npy" not in names and "windows.npy" not in names  # format 3's files
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["format_version"] == index_module.FORMAT_VERSION == 3
+    assert manifest["format_version"] == index_module.FORMAT_VERSION == 4
     assert manifest["embedder"] == {"name": fake_embedder.name, "dim": fake_embedder.dim}
     assert manifest["settings"] == Settings().index_config()
     assert manifest["backend"] == "faiss" and manifest["dense"] == {"kind": "flat", "count": 5}
     assert manifest["counts"] == {"passages": 5, "sentences": 9}
     documents = manifest["corpus"]["documents"]
-    assert [(d["source"], d["passages"]) for d in documents] == [("a.txt", 3), ("b.txt", 2)]
+    assert [(d["source"], d["title"], d["passages"]) for d in documents] == [
+        ("a.txt", "Les caméras de Paris", 3), ("b.txt", "Belgrade et Huawei", 2),
+    ]  # fmt: skip
+    lexicon = json.loads((target / "lexicon.json").read_text(encoding="utf-8"))
+    assert manifest["lexicon"] == {"dictionaries": lexicon["sources"]}
     assert set(manifest["files"]) == set(names) - {"manifest.json"}
     assert index_module.check(target) == []
     assert not list(tmp_path.glob(".index.tmp-*"))
+
+
+def test_the_lexicon_is_restricted_to_the_corpus_terms(tiny_corpus, tmp_path, fake_embedder):
+    target = tmp_path / "index"
+    _build(tiny_corpus, target, fake_embedder)
+    loaded = index_module.load(target, fake_embedder)
+    vocabulary = {t for s in loaded.sentences.rows for t in s.terms}
+    translated = {t for table in loaded.lexicon.table.values() for g in table.values() for t in g}
+    assert translated <= vocabulary
+    if "freedict-eng-fra" in loaded.lexicon.sources:  # Debian's dict-freedict-eng-fra
+        assert "cam" in loaded.lexicon.group("cameras", "en")
+        assert loaded.lexicon.table["en"]
+    else:  # no dictionary installed: nothing to translate with
+        assert loaded.lexicon.table == {} and loaded.lexicon.sources == ()
+    assert loaded.lexicon.to_json() == json.loads((target / "lexicon.json").read_bytes())
 
 
 def test_rows_align_across_passages_faiss_bm25_and_sentences(
@@ -74,11 +102,12 @@ def test_rows_align_across_passages_faiss_bm25_and_sentences(
         assert backend.lexical_search(tokenize(passage.text), 1).ids[0] == row
     table = loaded.sentences
     assert len(table) == backend.sentence_count == sum(len(p.sentences) for p in loaded.passages)
+    titles = loaded.titles()
+    assert titles == ["Les caméras de Paris"] * 5 + ["Belgrade et Huawei"] * 4
     rows = np.arange(len(table))
-    expected = fake_embedder.embed_passages(table.texts)
-    np.testing.assert_allclose(backend.sentence_vectors(rows), expected)
-    windows = fake_embedder.embed_passages([window_text(table.rows, j) for j in rows])
-    np.testing.assert_allclose(backend.window_vectors(rows), windows)
+    for view, texts in view_texts(table.rows, titles).items():
+        np.testing.assert_allclose(backend.vectors(view, rows),
+                                   fake_embedder.embed_passages(texts), err_msg=view)  # fmt: skip
     for j, sentence in enumerate(table.rows):
         assert loaded.passages[sentence.passage].sentences.count(table.spans[j]) == 1
     assert loaded.corpus_hash == loaded.manifest["corpus"]["hash"]
@@ -107,7 +136,8 @@ def test_other_model_dim_or_format_is_a_mismatch(tiny_corpus, tmp_path, fake_emb
         index_module.load(target, fake_embedder)
 
 
-VICTIMS = ["dense.faiss", "passages.jsonl", "sentences.jsonl", "sentences.npy", "windows.npy"]
+VICTIMS = ["dense.faiss", "passages.jsonl", "sentences.jsonl", "lexicon.json",
+           *(f"views/{view}.npy" for view in VIEWS)]  # fmt: skip
 
 
 @pytest.mark.parametrize("victim", VICTIMS)
@@ -145,6 +175,7 @@ def test_checksums_are_verified_before_any_parser_runs(
     parsed: list[str] = []
     monkeypatch.setattr(index_module.Passage, "from_dict", lambda *a: parsed.append("json"))
     monkeypatch.setattr(index_module, "from_jsonl", lambda *a: parsed.append("sentences") or [])
+    monkeypatch.setattr(Lexicon, "from_json", classmethod(lambda *a: parsed.append("lexicon")))
     monkeypatch.setattr(DenseIndex, "from_bytes", classmethod(lambda *a: parsed.append("faiss")))
     monkeypatch.setattr(np, "load", lambda *a, **k: parsed.append("npy"))
     monkeypatch.setattr(LexicalIndex, "load", classmethod(lambda *a: parsed.append("bm25")))
@@ -152,9 +183,13 @@ def test_checksums_are_verified_before_any_parser_runs(
     flip(name)
     with pytest.raises(IndexDamagedError, match="checksum"):
         index_module.load(target, FakeEmbedder())
-    order = ["json", "sentences", "faiss", "npy", "bm25"]
-    stop = {"passages.jsonl": 0, "sentences.jsonl": 1, "dense.faiss": 2, "sentences.npy": 3}
-    assert set(parsed) <= set(order[: stop.get(victim, 4)])
+    # files are read in this order; a damaged one stops the load before its own parser and
+    # every later one (the views are read one after the other, the first view first)
+    order = ["json", "sentences", "lexicon", "faiss", "npy", "bm25"]
+    stop = {"passages.jsonl": 0, "sentences.jsonl": 1, "lexicon.json": 2, "dense.faiss": 3,
+            "views/sentence.npy": 4}  # fmt: skip
+    assert set(parsed) <= set(order[: stop.get(victim, 5)])
+    assert "bm25" not in parsed
 
 
 def test_tables_that_disagree_are_damage(tiny_corpus, tmp_path, fake_embedder) -> None:
@@ -183,23 +218,17 @@ def test_check_reports_what_is_wrong(tiny_corpus, tmp_path, fake_embedder) -> No
         "dense.faiss: missing or checksum mismatch",
         "passages.jsonl: not listed in the manifest",
         "bm25/: not listed in the manifest",
-        "format 2 != 3",
+        "format 2 != 4",
     ]
     (target / storage.MANIFEST).write_text("{", encoding="utf-8")
     (problem,) = index_module.check(target)
     assert "unreadable" in problem and "--rebuild" in problem
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: index.REQUIRED_FILES lacks 'windows.npy', so `survqa index --check` "
-    "passes an index that load() refuses (see the report of the tests/ reorganisation)",
-)
 def test_check_agrees_with_load_on_an_unlisted_file(tiny_corpus, tmp_path, fake_embedder) -> None:
     target = tmp_path / "index"
     _build(tiny_corpus, target, fake_embedder)
-    for name in ("passages.jsonl", "sentences.jsonl", "dense.faiss", "sentences.npy",
-                 "windows.npy"):  # fmt: skip
+    for name in index_module.REQUIRED_FILES:
         manifest = storage.read_manifest(target)
         entry = manifest["files"].pop(name)
         storage.write_json(target / storage.MANIFEST, manifest)
@@ -208,6 +237,7 @@ def test_check_agrees_with_load_on_an_unlisted_file(tiny_corpus, tmp_path, fake_
         assert f"{name}: not listed in the manifest" in index_module.check(target)
         manifest["files"][name] = entry
         storage.write_json(target / storage.MANIFEST, manifest)
+    assert index_module.check(target) == []
 
 
 def test_staleness(tiny_corpus, tmp_path, fake_embedder) -> None:
@@ -223,6 +253,9 @@ def test_staleness(tiny_corpus, tmp_path, fake_embedder) -> None:
     assert index_module.is_stale(older_chunker, documents, Settings())
     older_analysis = {**manifest, "analysis": manifest["analysis"] - 1}
     assert index_module.is_stale(older_analysis, documents, Settings())
+    retitled = [dataclasses.replace(documents[0], title="Autre titre"), documents[1]]
+    assert index_module.is_stale(manifest, retitled, Settings())  # titles are embedded
+    assert index_module.is_stale(manifest, documents[:1], Settings())
     (tiny_corpus / "a.txt").write_text("Texte modifié. Tout autre chose.\n", encoding="utf-8")
     assert index_module.is_stale(manifest, load_seeds(tiny_corpus), Settings())
 
@@ -245,29 +278,75 @@ def test_known_vectors_of_a_previous_index(tiny_corpus, tmp_path, fake_embedder)
     _build(tiny_corpus, target, fake_embedder)
     previous = index_module.load(target, fake_embedder)
     known = index_module.known_vectors(previous)
-    rows = previous.sentences.rows
-    texts = [p.text for p in previous.passages] + [s.text for s in rows]
-    texts += [window_text(rows, j) for j in range(len(rows))]
-    assert set(known) == set(texts)
+    texts = {p.text for p in previous.passages}
+    for view_text in view_texts(previous.sentences.rows, previous.titles()).values():
+        texts |= set(view_text)
+    assert set(known) == texts
+    assert "Les caméras de Paris : En Europe, Paris compte 56 000 caméras." in known  # titled
     for text, vector in known.items():
         np.testing.assert_array_equal(vector, fake_embedder.embed_passages([text])[0])
 
 
-def test_rebuild_with_known_vectors_embeds_only_new_text(tmp_path: Path) -> None:
+def test_rebuild_with_a_previous_index_embeds_only_new_text(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus", TINY)
     target = tmp_path / "index"
     _build(corpus, target, FakeEmbedder())
-    known = index_module.known_vectors(index_module.load(target, FakeEmbedder()))
+    previous = index_module.load(target, FakeEmbedder())
     new = Document("c.txt", "C", "Un nouveau document. Il parle de Lyon.\n")
     counting = FakeEmbedder()
     documents = [*load_seeds(corpus), new]
-    index_module.build(documents, counting, Settings(), target, known)
-    # the new document only: its passage, its two sentences, their window (the same text
-    # as the passage, embedded once more by the window pass)
-    assert counting.texts == 1 + 2 + 1
+    index_module.build(documents, counting, Settings(), target, previous=previous)
+    # the new document only, each embedding pass on its own (a text new to the index is
+    # embedded once in each pass that needs it): its passage (1); the views of its two
+    # sentences "Un nouveau document." (s1) and "Il parle de Lyon." (s2): sentence s1, s2
+    # (2); window s1+s2 for both (1); titled "C : s1", "C : s2" (2); titled_window
+    # "C : s1 s2" (1); before s1, s1+s2 (2); after s1+s2, s2 (2)
+    assert counting.texts == 1 + 2 + 1 + 2 + 1 + 2 + 2
     scratch = tmp_path / "scratch"
     index_module.build(documents, FakeEmbedder(), Settings(), scratch)
     assert files_of(target) == files_of(scratch)  # reused vectors give the same bytes
+
+
+def test_a_retitled_document_re_embeds_only_its_titled_views(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus", TINY)
+    target = tmp_path / "index"
+    _build(corpus, target, FakeEmbedder())
+    previous = index_module.load(target, FakeEmbedder())
+    documents = load_seeds(corpus)
+    documents[1] = dataclasses.replace(documents[1], title="Huawei à Belgrade")
+    counting = FakeEmbedder()
+    index_module.build(documents, counting, Settings(), target, previous=previous)
+    # b.txt has 4 sentences: a heading alone, then three in one paragraph; titled: 4 texts,
+    # titled_window: the heading's and three windows of 2, 3 and 2 sentences, all distinct
+    assert counting.texts == 4 + 4
+    assert index_module.load(target, FakeEmbedder()).titles()[-1] == "Huawei à Belgrade"
+
+
+def test_without_dictionaries_the_previous_lexicon_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    corpus = write_corpus(tmp_path / "corpus", TINY)
+    target = tmp_path / "index"
+    table = {"en": {"camera": frozenset({"cam"}), "ship": frozenset({"navir"})}}
+    found = Lexicon(table, tokenize, {}, ("freedict-x",))
+    monkeypatch.setattr(index_module, "build_lexicon", lambda french, vocabulary: found)
+    _build(corpus, target, FakeEmbedder())
+    previous = index_module.load(target, FakeEmbedder())
+    assert previous.lexicon.table == table  # as built (not restricted by this stand-in)
+    monkeypatch.setattr(index_module, "build_lexicon",
+                        lambda french, vocabulary: Lexicon({}, french))  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="survqa.indexing.index"):
+        index_module.build(load_seeds(corpus), FakeEmbedder(), Settings(), target, previous)
+    assert "reusing the previous index's translations" in caplog.text
+    kept = index_module.load(target, FakeEmbedder())
+    assert kept.lexicon.table == {"en": {"camera": frozenset({"cam"})}}  # "navir": not a term
+    assert kept.lexicon.sources == ("freedict-x",)
+    assert kept.manifest["lexicon"] == {"dictionaries": ["freedict-x"]}
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="survqa.indexing.index"):
+        index_module.build(load_seeds(corpus), FakeEmbedder(), Settings(), tmp_path / "bare")
+    assert "no FreeDict dictionary found" in caplog.text
+    assert index_module.load(tmp_path / "bare", FakeEmbedder()).lexicon.table == {}
 
 
 def test_build_is_deterministic(tmp_path: Path) -> None:

@@ -64,3 +64,29 @@ def test_unknown_terms_give_no_hits(tmp_path) -> None:
     again = LexicalIndex.load(tmp_path / "bm25", 1)
     terms = tokenize("caméras Paris")
     assert again.scores(terms) == pytest.approx(index.scores(terms))
+
+
+def test_saved_bytes_do_not_depend_on_the_string_hash_seed(tmp_path) -> None:
+    """bm25s numbers terms in set order; the index numbers them sorted, so two processes with
+    other hash seeds save the same files (the index build is deterministic across runs)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from survqa.indexing.lexical import LexicalIndex\n"
+        "texts = ['Paris compte 56 000 caméras.', 'Huawei équipe Belgrade de caméras.',"
+        " 'Le crédit social note les citoyens.', 'Milipol expose la sécurité.']\n"
+        "LexicalIndex.build(texts).save(Path(sys.argv[1]))\n"
+    )
+    saved = []
+    for seed in ("1", "2"):
+        folder = tmp_path / seed
+        folder.mkdir()
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", code, str(folder)], env=env, check=True,
+                       timeout=120)  # fmt: skip
+        saved.append({p.name: p.read_bytes() for p in sorted(folder.iterdir())})
+    assert saved[0] == saved[1] and len(saved[0]) >= 4
+    vocabulary = saved[0]["vocab.index.json"].decode("utf-8")
+    assert vocabulary.index('"belgrad"') < vocabulary.index('"paris"')  # sorted order

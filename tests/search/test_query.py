@@ -14,8 +14,14 @@ from survqa.search.query import (
     is_follow_up,
     prepare,
     resolve,
+    term_groups,
 )
 from survqa.settings import Settings
+from survqa.translation import Lexicon
+
+# a hand-made English lexicon: foreign stem -> French corpus terms
+LEXICON = Lexicon({"en": {"camera": frozenset({"cam", "video"})}}, tokenize)
+NO_LEXICON = Lexicon({}, tokenize)
 
 
 def test_follow_up_resolution() -> None:
@@ -62,22 +68,45 @@ def test_expected_answer_kind(question: str, kind: str | None) -> None:
 
 def test_prepare_a_standalone_question() -> None:
     embedder = FakeEmbedder()
-    query = prepare(f"  {PARIS}\u200b ", None, embedder, Settings())
+    query = prepare(f"  {PARIS}\u200b ", None, embedder, Settings(), LEXICON)
     assert isinstance(query, Query)
     assert query.question == query.searched == PARIS
     assert (query.language, query.expects, query.foreign) == ("fr", "number", False)
-    assert query.terms == query.own_terms == tuple(tokenize(PARIS))
+    assert query.terms == tuple(tokenize(PARIS)) == ("cam", "compt", "paris")
+    assert query.groups == (frozenset({"cam"}), frozenset({"compt"}), frozenset({"paris"}))
     np.testing.assert_array_equal(query.vector, embedder.embed_queries([PARIS])[0])
     assert embedder.calls == 2  # one for the question, one for the check above
 
 
+def test_french_groups_are_one_term_each_and_ignore_the_lexicon() -> None:
+    question = "Paris compte-t-il plus de caméras que Paris ?"
+    groups = term_groups(question, "fr", LEXICON)
+    assert groups == tuple(frozenset([t]) for t in dict.fromkeys(tokenize(question)))
+    assert groups.count(frozenset({"paris"})) == 1  # each term once
+
+
+def test_foreign_groups_come_from_the_lexicon() -> None:
+    question = "How many cameras does Paris have? Cameras!"
+    groups = term_groups(question, "en", LEXICON)
+    # one group a content word ("how", "many", "does" are stopwords), each group once:
+    # "cameras" -> its own French term "cam" and the translations of the stem "camera"
+    assert groups == (frozenset({"cam", "video"}), frozenset({"paris"}), frozenset({"hav"}))
+    assert term_groups(question, "en", NO_LEXICON) == (
+        frozenset({"cam"}), frozenset({"paris"}), frozenset({"hav"}),
+    )  # fmt: skip
+    query = prepare(question, None, FakeEmbedder(), Settings(), LEXICON)
+    assert query.foreign and query.groups == groups
+    assert query.terms == ("cam", "video", "paris", "hav")  # each group's members, sorted
+
+
 def test_prepare_a_follow_up_blends_its_words_with_its_context() -> None:
     embedder = FakeEmbedder()
-    query = prepare("And in Berlin?", [PARIS], embedder, Settings())
+    query = prepare("And in Berlin?", [PARIS], embedder, Settings(), LEXICON)
     assert query.searched == f"{PARIS} And in Berlin?" and query.question == "And in Berlin?"
     assert query.language == "en" and query.foreign
-    assert query.own_terms == tuple(tokenize("And in Berlin?"))
-    assert query.terms == tuple(tokenize(query.searched))
+    # the groups are those of the whole searched text, in the question's language
+    assert query.groups == term_groups(query.searched, "en", LEXICON)
+    assert frozenset({"berlin"}) in query.groups and frozenset({"paris"}) in query.groups
     own, context = embedder.embed_queries([query.question, query.searched])
     blend = (own + context) / np.linalg.norm(own + context)
     np.testing.assert_allclose(query.vector, blend, rtol=1e-6)
@@ -89,8 +118,8 @@ def test_prepare_a_follow_up_blends_its_words_with_its_context() -> None:
 
 def test_prepare_applies_the_input_rules() -> None:
     with pytest.raises(ValueError, match="question is empty"):
-        prepare(" ?! ", None, FakeEmbedder(), Settings())
+        prepare(" ?! ", None, FakeEmbedder(), Settings(), LEXICON)
     with pytest.raises(TypeError, match="history must"):
-        prepare(PARIS, "Paris", FakeEmbedder(), Settings())  # type: ignore[arg-type]
-    short = prepare("caméras " * 100, None, FakeEmbedder(), Settings(max_query_chars=20))
+        prepare(PARIS, "Paris", FakeEmbedder(), Settings(), LEXICON)  # type: ignore[arg-type]
+    short = prepare("caméras " * 100, None, FakeEmbedder(), Settings(max_query_chars=20), LEXICON)
     assert short.question == "caméras caméras camé" == short.searched

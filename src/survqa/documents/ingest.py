@@ -17,8 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from survqa.documents.decoding import browser_codec, decode
 from survqa.documents.docx_reader import docx_text
 from survqa.documents.html_reader import html_text
+from survqa.documents.markdown_reader import markdown_text
 from survqa.documents.pdf_reader import pdf_text
 from survqa.errors import IngestError
 
@@ -34,15 +36,6 @@ FORMATS = {
 }
 MAX_FILE_MB_ENV = "SURVQA_MAX_FILE_MB"
 TITLE_CHARS = 160
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-# punctuation that cp1252 text legitimately contains above ASCII
-_COMMON_HIGH = set("«»‘’“”–—…°€£§·•\u00a0×¿¡ºª")
 _TRANSLATE = str.maketrans(
     {
         "ﬀ": "ff",
@@ -147,7 +140,7 @@ def extract(path: Path, limits: Limits | None = None) -> Extracted:
         if fmt == "pdf":
             found = pdf_text(path, limits)
         else:
-            reader = {"txt": _plain, "md": _markdown, "html": _html, "docx": docx_text}[fmt]
+            reader = {"txt": _plain, "md": markdown_text, "html": _html, "docx": docx_text}[fmt]
             found = reader(path.read_bytes(), path)
     except OSError as exc:
         raise IngestError(f"{path}: cannot read the file ({exc})") from exc
@@ -196,111 +189,9 @@ def first_line_title(text: str) -> str | None:
     return None
 
 
-def decode(data: bytes, path: Path, declared: str | None = None) -> tuple[str, str]:
-    """(text, encoding): a BOM, else the declared charset, else UTF-8, else cp1252 when
-    the result reads as real text; anything else is refused rather than garbled."""
-    for bom, name in _BOMS:
-        if data.startswith(bom):
-            try:
-                return _checked(data.decode(name), path), name
-            except UnicodeDecodeError as exc:
-                raise IngestError(
-                    f"{path}: starts with a {name} mark but is not {name} ({exc})"
-                ) from exc
-    if b"\x00" in data:
-        raise IngestError(f"{path}: binary data, not text (NUL bytes); is the extension right?")
-    candidates = [declared] if declared else []
-    for name in ["utf-8", *candidates, "cp1252"]:  # valid UTF-8 is UTF-8, whatever it declares
-        try:
-            text = data.decode(_codec(name))
-        except (UnicodeDecodeError, LookupError):
-            continue
-        if name == "cp1252" and not declared and not _plausible_latin(text):
-            break
-        return _checked(text, path), codecs.lookup(_codec(name)).name
-    raise IngestError(
-        f"{path}: unknown text encoding (not UTF-8, nor plausible Windows-1252); "
-        "re-save the file as UTF-8 and add it again"
-    )
-
-
-def _codec(name: str) -> str:
-    """Browsers read latin-1 as cp1252 (its superset)."""
-    latin = name.lower().replace("_", "-") in ("iso-8859-1", "latin-1", "latin1")
-    return "cp1252" if latin else name
-
-
-def _plausible_latin(text: str) -> bool:
-    """cp1252 text of a Western language: few accented letters, few odd symbols."""
-    letters = [ch for ch in text if ch.isalpha()]
-    high = [ch for ch in letters if ord(ch) > 127]
-    odd = [ch for ch in text if ord(ch) > 127 and not ch.isalpha() and ch not in _COMMON_HIGH]
-    return bool(letters) and len(high) <= 0.3 * len(letters) and len(odd) <= 0.01 * len(text)
-
-
-def _checked(text: str, path: Path) -> str:
-    """Refuse text with many control / unassigned / private-use characters (binary junk)."""
-    bad = sum(
-        1
-        for ch in text
-        if ch not in "\n\r\t\f" and unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs")
-    )
-    if bad > max(2, 0.01 * len(text)) or "\ufffd" * 3 in text:
-        raise IngestError(
-            f"{path}: binary data, not text ({bad} control characters); is the extension right?"
-        )
-    return text
-
-
 def _plain(data: bytes, path: Path) -> dict[str, str | None]:
     text, encoding = decode(data, path)
     return {"text": text, "encoding": encoding}
-
-
-_FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*\n", re.DOTALL)
-_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
-
-
-def _markdown(data: bytes, path: Path) -> dict[str, str | None]:
-    """Markdown as readable text: headings, emphasis, links and images unmarked."""
-    text, encoding = decode(data, path)
-    text = text.replace("\r\n", "\n")
-    meta: dict[str, str] = {}
-    front = _FRONT.match(text)
-    if front:
-        for line in front.group(1).splitlines():
-            key, _, value = line.partition(":")
-            meta[key.strip().lower()] = value.strip().strip("\"'")
-        text = text[front.end() :]
-    heading = _HEADING.search(text) or re.search(r"^(\S.*)\n=+[ \t]*$", text, re.MULTILINE)
-    rules: list[tuple[str, str]] = [
-        (r"<!--.*?-->", ""),
-        (r"^[ \t]*```.*$", ""),
-        (r"^[ \t]*(?:[-*_][ \t]*){3,}$", ""),
-        (r"^[=-]{3,}[ \t]*$", ""),
-        (r"!\[[^\]]*\]\([^)]*\)", ""),
-        (r"\[([^\]]+)\]\([^)]*\)", r"\1"),
-        (r"^#{1,6}[ \t]+(.+?)[ \t#]*$", r"\1"),
-        (r"^[ \t]*>[ \t]?", ""),
-        (r"^([ \t]*)[-*+][ \t]+", r"\1• "),
-        (r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2"),
-        (r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?!\w)", r"\1"),
-        (r"`([^`\n]+)`", r"\1"),
-    ]
-    for pattern, repl in rules:
-        text = re.sub(pattern, repl, text, flags=re.MULTILINE | re.DOTALL)
-    title = meta.get("title") or (_strip_marks(heading.group(1)) if heading else None)
-    return {
-        "text": text,
-        "encoding": encoding,
-        "title": title,
-        "author": meta.get("author"),
-        "publisher": meta.get("publisher"),
-    }
-
-
-def _strip_marks(text: str) -> str:
-    return re.sub(r"[*_`]+", "", re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)).strip()
 
 
 def _html(data: bytes, path: Path) -> dict[str, str | None]:
@@ -308,7 +199,7 @@ def _html(data: bytes, path: Path) -> dict[str, str | None]:
     charset = re.search(r"<meta[^>]+charset\s*=\s*[\"']?([\w:.-]+)", head, re.IGNORECASE)
     declared = charset.group(1) if charset else None
     try:
-        codecs.lookup(_codec(declared or "utf-8"))
+        codecs.lookup(browser_codec(declared or "utf-8"))
     except LookupError:
         declared = None
     text, encoding = decode(data, path, declared)

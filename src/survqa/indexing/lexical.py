@@ -30,8 +30,14 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
+        """BM25 of ``texts``; the vocabulary is numbered in sorted order, so the same texts
+        give the same saved bytes whatever the process (bm25s would number terms in set
+        order, which changes with the string hash seed)."""
+        documents = [tokenize(t) for t in texts]
+        vocabulary = {term: i for i, term in enumerate(sorted({t for d in documents for t in d}))}
+        ids = [[vocabulary[t] for t in d] for d in documents]
         model = bm25s.BM25(k1=1.2, b=0.75)
-        model.index([tokenize(t) for t in texts], show_progress=False)
+        model.index((ids, vocabulary), show_progress=False)
         return cls(model, len(texts))
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from survqa.errors import EmbedderError
+from survqa.indexing.embedding import sentence_transformers
 from survqa.indexing.sentences import SentenceTable
 from survqa.search.query import Query
 from survqa.search.rank import Ranking
@@ -33,15 +34,9 @@ class Reranker:
         if not folder.is_dir():
             raise EmbedderError(f"no cross-encoder folder at {folder}: give the path of a "
                                 "sentence-transformers CrossEncoder saved on disk")  # fmt: skip
+        cross_encoder = sentence_transformers().CrossEncoder
         try:
-            from sentence_transformers import CrossEncoder
-        except ImportError as exc:
-            raise EmbedderError(
-                "sentence-transformers is not installed: pip install 'survqa[st]' "
-                "(install the CPU torch wheel first, see README)"
-            ) from exc
-        try:
-            self._model = CrossEncoder(str(folder), device=device, local_files_only=True)
+            self._model = cross_encoder(str(folder), device=device, local_files_only=True)
         except Exception as exc:
             raise EmbedderError(f"cannot load the cross-encoder in {folder} ({exc})") from exc
         self.name = f"cross-encoder:{folder.name}"
