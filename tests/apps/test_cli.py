@@ -90,12 +90,6 @@ def cli_env(index: Path) -> dict[str, str]:
     return {**os.environ, "SURVQA_INDEX": str(index), "PYTHONIOENCODING": "utf-8:strict"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: Assistant.ask loads (here: builds) the index before prepare() checks the "
-    "question, so an empty question first logs 'no index …: building it' and builds a whole "
-    "index (see the report; tests/search/test_inputs.py has the in-process test)",
-)
 def test_cli_invalid_utf8_bytes_in_argv(tmp_path: Path, tiny_assistant: Assistant) -> None:
     cases = [[b"\xff\xfe"], [b"\xff\xfe", b"-k", b"\xff"], [b"Paris", b"-k", b"0\xff"]]
     for argv in cases:
