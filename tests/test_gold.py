@@ -1,6 +1,6 @@
 """Checks on the hand-written gold set (fast, no model): ``questions.jsonl`` (233 questions
-plus 100 blind "pool" questions, the set every fitting choice is made on), ``fresh.jsonl``
-(100 held-out questions, split "fresh") and ``followups.jsonl``; and that the held-out
+plus 94 blind "pool" questions, the set every fitting choice is made on), ``fresh.jsonl``
+(94 held-out questions, split "fresh") and ``followups.jsonl``; and that the held-out
 questions are never read when the calibration is fitted (benchmarks/crossval.py)."""
 
 from __future__ import annotations
@@ -33,19 +33,6 @@ FRESH = load_gold(FRESH_GOLD)
 FOLLOWUPS = load_followups()
 
 SEEDS = {p.name: p.read_text(encoding="utf-8") for p in SEEDS_DIR.glob("*.txt")}
-
-# questions asked twice, word for word (case and edge spaces aside), found when the pool was
-# added: each pair counts twice in the gold figures and the pairs mostly sit in different
-# cross-validation folds; and fresh questions that are also in the fitting set
-REPEATED = {
-    ("fr-042", "pool-036"), ("fr-085", "pool-070"), ("fr-100", "pool-023"),
-    ("out-013", "pool-out-06"), ("out-015", "pool-out-08"), ("out-028", "pool-out-14"),
-}  # fmt: skip
-FRESH_IN_GOLD = {
-    "fresh-031": {"fr-042", "pool-036"}, "fresh-050": {"fr-066"},
-    "fresh-078": {"fr-100", "pool-023"}, "fresh-out-01": {"pool-out-01"},
-    "fresh-out-12": {"pool-out-13"}, "fresh-out-13": {"out-028", "pool-out-14"},
-}  # fmt: skip
 
 
 def _is_str_list(value: Any) -> bool:
@@ -101,10 +88,10 @@ def test_followup_schema() -> None:
 
 def test_the_files_and_their_sizes() -> None:
     assert GOLD_DIR / "questions.jsonl" == DEFAULT_GOLD and GOLD_DIR / "fresh.jsonl" == FRESH_GOLD
-    assert (len(QUESTIONS), len(ORIGINAL), len(POOL), len(FRESH)) == (333, 233, 100, 100)
+    assert (len(QUESTIONS), len(ORIGINAL), len(POOL), len(FRESH)) == (327, 233, 94, 94)
     assert QUESTIONS[:233] == ORIGINAL  # the pool is appended, the original set unchanged
-    assert Counter(r["in_corpus"] for r in POOL) == {True: 80, False: 20}
-    assert Counter(r["in_corpus"] for r in FRESH) == {True: 80, False: 20}
+    assert Counter(r["in_corpus"] for r in POOL) == {True: 77, False: 17}
+    assert Counter(r["in_corpus"] for r in FRESH) == {True: 77, False: 17}
     assert not any(r["split"] == "fresh" for r in QUESTIONS)
 
 
@@ -117,45 +104,26 @@ def test_unique_ids() -> None:
     assert len({_text(r) for r in POOL}) == len(POOL)
 
 
-def test_the_repeated_questions_are_exactly_the_known_ones() -> None:
-    ids: dict[str, list[str]] = {}
-    for row in QUESTIONS:
-        ids.setdefault(_text(row), []).append(row["id"])
-    assert {tuple(v) for v in ids.values() if len(v) > 1} == REPEATED
-    fresh = {r["id"]: set(ids.get(_text(r), [])) for r in FRESH}
-    assert {k: v for k, v in fresh.items() if v} == FRESH_IN_GOLD
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="gold data bug: 6 questions of questions.jsonl repeat others word for word "
-    "(REPEATED): counted twice by the gold figures, 5 pairs split across CV folds",
-)
 def test_no_question_is_asked_twice() -> None:
     texts = [_text(r) for r in QUESTIONS]
     assert len(set(texts)) == len(texts), "duplicate question text in questions.jsonl"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gold data bug: 6 held-out fresh questions are also in questions.jsonl "
-    "(FRESH_IN_GOLD), which the shipped calibration is fitted on",
-)
 def test_no_held_out_question_is_in_the_fitting_set() -> None:
     assert not {_text(r) for r in FRESH} & {_text(r) for r in QUESTIONS}
 
 
 def test_counts() -> None:
     by_group = Counter(stratum(r) for r in QUESTIONS)
-    assert by_group == {"fr": 185, "other": 90, "out": 58}, by_group
+    assert by_group == {"fr": 182, "other": 90, "out": 55}, by_group
     other_langs = Counter(r["lang"] for r in QUESTIONS if stratum(r) == "other")
     assert other_langs["en"] > other_langs["es"] + other_langs["de"] + other_langs["it"]
     assert min(other_langs["es"], other_langs["de"], other_langs["it"]) >= 10, other_langs
     out_langs = Counter(r["lang"] for r in QUESTIONS if stratum(r) == "out")
     assert out_langs["fr"] >= 5 and out_langs["en"] >= 5, out_langs
     fresh_langs = Counter(r["lang"] for r in FRESH if r["in_corpus"])
-    assert fresh_langs == {"fr": 50, "en": 10, "es": 7, "de": 7, "it": 6}
-    assert sum(r["paraphrase"] for r in FRESH) == 58 and sum(r["near_domain"] for r in FRESH) == 11
+    assert fresh_langs == {"fr": 47, "en": 10, "es": 7, "de": 7, "it": 6}
+    assert sum(r["paraphrase"] for r in FRESH) == 58 and sum(r["near_domain"] for r in FRESH) == 10
     assert len(FOLLOWUPS) >= 8
     assert {r["lang"] for r in FOLLOWUPS} >= {"fr", "en"}
 
@@ -203,11 +171,11 @@ def test_answers_are_verbatim_in_sources(rows: list[dict[str, Any]]) -> None:
     _answers_in_sources(rows, raw=True)
 
 
-@pytest.mark.parametrize(("rows", "joined"), [(POOL, 27), (FRESH, 23)], ids=["pool", "fresh"])
+@pytest.mark.parametrize(("rows", "joined"), [(POOL, 25), (FRESH, 21)], ids=["pool", "fresh"])
 def test_blind_answers_are_in_their_sources_as_the_evaluation_reads_them(
     rows: list[dict[str, Any]], joined: int
 ) -> None:
-    # written from the reading form: 27 pool and 23 fresh answers cross a line break or an
+    # written from the reading form: 25 pool and 21 fresh answers cross a line break or an
     # end-of-line hyphen of the raw text (mostly the PDF text of 002), or a run of spaces;
     # the evaluation joins and collapses them before comparing
     _answers_in_sources(rows, raw=False)
@@ -239,8 +207,8 @@ def test_splits_are_stratified() -> None:
     for key, c in cells.items():
         assert abs(c["dev"] - c["test"]) <= 1, (key, c)
     pool = Counter((stratum(r), r["split"]) for r in POOL)
-    assert pool == {("fr", "dev"): 25, ("fr", "test"): 25, ("other", "dev"): 16,
-                    ("other", "test"): 14, ("out", "dev"): 10, ("out", "test"): 10}  # fmt: skip
+    assert pool == {("fr", "dev"): 24, ("fr", "test"): 23, ("other", "dev"): 16,
+                    ("other", "test"): 14, ("out", "dev"): 10, ("out", "test"): 7}  # fmt: skip
 
 
 def test_files_are_plain_utf8_jsonl() -> None:
@@ -323,7 +291,7 @@ def test_crossval_fit_reads_and_fits_on_questions_jsonl_only(
     assert log["measured"] == [GOLD_IDS] and log["fitted"] == [GOLD_IDS]
     written = json.loads((tmp_path / "calibration.json").read_text(encoding="utf-8"))
     assert Calibration.from_json(written).abstain_below > 0
-    assert written["fitted_on"] == "the gold set, 333 questions (survqa/gold/questions.jsonl)"
+    assert written["fitted_on"] == "the gold set, 327 questions (survqa/gold/questions.jsonl)"
 
 
 def test_crossval_never_fits_on_the_fresh_split(
@@ -334,7 +302,7 @@ def test_crossval_never_fits_on_the_fresh_split(
     assert log["read"] == [None, FRESH_GOLD]
     assert log["measured"] == [GOLD_IDS, FRESH_IDS]
     assert log["fitted"] == [GOLD_IDS]  # then replaced by the shipped calibration
-    assert "fresh split (100 questions, shipped calibration)" in capsys.readouterr().out
+    assert "fresh split (94 questions, shipped calibration)" in capsys.readouterr().out
     log["read"].clear(), log["measured"].clear(), log["fitted"].clear()
     _run(crossval, monkeypatch)  # grouped cross-validation over the gold set
     assert log["read"] == [None] and log["measured"] == [GOLD_IDS]
@@ -342,4 +310,4 @@ def test_crossval_never_fits_on_the_fresh_split(
     for trained in log["fitted"]:
         assert set(trained) < set(GOLD_IDS) and not set(trained) & set(FRESH_IDS)
     held = [set(GOLD_IDS) - set(trained) for trained in log["fitted"]]
-    assert set().union(*held) == set(GOLD_IDS) and sum(map(len, held)) == 333  # each once
+    assert set().union(*held) == set(GOLD_IDS) and sum(map(len, held)) == 327  # each once

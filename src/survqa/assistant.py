@@ -23,7 +23,7 @@ from survqa.indexing.embedding import Embedder
 from survqa.records import Answer, Document
 from survqa.search.assemble import assemble
 from survqa.search.calibrate import calibrate
-from survqa.search.inputs import check_k, check_sources
+from survqa.search.inputs import check_history, check_k, check_question, check_sources
 from survqa.search.query import prepare
 from survqa.search.rank import rank
 from survqa.search.rerank import Reranker, rerank
@@ -118,6 +118,8 @@ class Assistant:
         started = time.perf_counter()
         s = self.settings
         k = check_k(k, s.max_k)
+        check_question(question, s.max_query_chars)  # bad input is refused before any
+        check_history(history, s.max_query_chars)  # index is loaded or built
         corpus = self.corpus()
         index = corpus.index
         query = prepare(question, history, self.embedder, s, index.lexicon)

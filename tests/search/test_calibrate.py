@@ -99,7 +99,7 @@ def test_the_shipped_calibration_names_the_twelve_features_in_order() -> None:
         data["fitted_on"]
         == f"the gold set, {len(load_gold())} questions (survqa/gold/questions.jsonl)"
     )
-    assert DEFAULT_GOLD.name == "questions.jsonl" and len(load_gold()) == 333
+    assert DEFAULT_GOLD.name == "questions.jsonl" and len(load_gold()) == 327
     assert data["command"] == "python -m benchmarks.crossval --fit"
 
 

@@ -99,12 +99,6 @@ def test_empty_questions_through_ask(fast: Assistant, question: str) -> None:
         fast.ask(question)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: Assistant.ask calls self.corpus() (loading, or building, the index) before "
-    "prepare() checks the question and history; bad input should be refused first (see the "
-    "report for the patch)",
-)
 @pytest.mark.parametrize(("question", "history"), [("", None), (None, None), (PARIS, "Paris")])
 def test_bad_input_is_refused_before_any_index_is_loaded_or_built(
     tmp_path: Path, question: object, history: object

@@ -153,12 +153,6 @@ def test_windows_of_is_the_shared_loop(table: SentenceTable) -> None:
     assert marked == [(6, 8, 7), (1, 2, 2)]  # once a window, merged hits not asked
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: windows_of merges a window into the first one it touches but does not "
-    "fold the other windows the grown window now overlaps, so two excerpts share a sentence "
-    "(see the report: merge until no window touches another)",
-)
 def test_a_window_joining_two_windows_merges_all_three(long: SentenceTable) -> None:
     # 1 → 0–2 and 5 → 4–6 are apart; 3 → 2–4 touches both
     windows = select(long, ranking_of(long, []), 10, hits=[hit(1), hit(5), hit(3)])

@@ -112,8 +112,11 @@ def asks_author(query: Query, table: SentenceTable) -> bool:
     """'Who wrote …' in five languages, or the question names a byline's person."""
     if _AUTHOR.search(query.question):
         return True
-    names = {w for j in np.flatnonzero(table.bylines) for w in _CAPITALISED.findall(table.texts[j])}
-    return any(name in query.question for name in names)
+    words = set(re.findall(r"[\w-]+", query.question))
+    return any(
+        words & set(_CAPITALISED.findall(table.texts[j].split(",")[0]))  # the name, not the title
+        for j in np.flatnonzero(table.bylines)
+    )
 
 
 def rank(index: SearchIndex, query: Query, found: Candidates) -> Ranking:

@@ -44,6 +44,19 @@ def _overlapping(
     return None
 
 
+def _absorb(
+    table: SentenceTable, windows: list[Window], into: Window, first: int, last: int
+) -> None:
+    """Grow ``into`` to cover [first, last], then fold in the later windows it now touches
+    (so no two excerpts of an answer overlap)."""
+    into.first, into.last = min(into.first, first), max(into.last, last)
+    others = [w for w in windows if w is not into]
+    while (other := _overlapping(table, others, into.first, into.last)) is not None:
+        into.first, into.last = min(into.first, other.first), max(into.last, other.last)
+        windows.remove(other)
+        others.remove(other)
+
+
 def windows_of(
     table: SentenceTable,
     hits: Sequence[SentenceHit],
@@ -57,8 +70,7 @@ def windows_of(
         first, last = table.window(hit.sentence)
         merged_into = _overlapping(table, windows, first, last)
         if merged_into is not None:
-            merged_into.first = min(merged_into.first, first)
-            merged_into.last = max(merged_into.last, last)
+            _absorb(table, windows, merged_into, first, last)
         elif len(windows) < count:
             windows.append(Window(hit, first, last, answer_of(first, last, hit.sentence)))
         else:
