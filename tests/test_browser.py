@@ -468,3 +468,22 @@ def test_gradio_client_ask_returns_the_answer_dict(app_url: str) -> None:
     assert len(data["excerpts"]) <= 3
     data = Client(app_url, verbose=False).predict(PARIS, 3, ["Belgrade"], [], api_name="/ask")
     assert data["no_answer"] is True and data["abstention"] == "documents"
+
+
+def test_the_questions_of_issue_11_in_the_chat(browser: Any, app_url: str) -> None:
+    """The questions a new user asked (issue 11) that survqa now handles: refusals of
+    out-of-corpus questions, the Milipol count first and labelled high, and no bibliography
+    line first. (Not handled, see docs/evaluation.md: "Que subissent les Ouïghours…",
+    "Quelle est la population du Canada ?" (answered, labelled low), "Hikvision à Milan ?",
+    and the most surveilled *city*, whose answer sits in another paragraph.)"""
+    w = Watched(browser, app_url)
+    for question in ("Who won the 2018 football World Cup?", "What is the population of Canada?"):
+        assert "The corpus does not answer this question" in w.ask(question).inner_text()
+    best = w.ask("Combien d'exposants chinois au salon Milipol ?").locator(".sq-card").first
+    assert "89 exposants" in best.locator("mark").inner_text()
+    assert best.locator(".sq-conf.sq-high").count() == 1
+    for question in ("Which city is the most surveilled in the world?", "surveillance en Europe ?"):
+        first = w.ask(question).locator(".sq-card").first.locator("mark").inner_text()
+        assert not any(ref in first for ref in ("Bischoff", "Comparitech", "Radio Free Europe"))
+        assert "Chine" in first or "Europe" in first, first
+    w.close()
