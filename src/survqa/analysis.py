@@ -24,6 +24,11 @@ _DIGIT_GROUP = re.compile(r"(?<=\d)[\s\u00a0\u202f.](?=\d{3}\b)")
 _TOKEN = re.compile(r"\d+(?:,\d+)?|[^\W\d_]+", re.UNICODE)
 STOPWORDS = frozenset(STOPWORDS_FRENCH) | frozenset(STOPWORDS_EN) | {"combien", "quel", "quelle"}
 
+# French month names, with and without accents (in regular expressions)
+FRENCH_MONTHS = (
+    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|"
+    "novembre|décembre|decembre"
+)
 # a number as written: "56 000", "1.100", "3,3", "2016"
 NUMBER = re.compile(r"\d+(?:[ .,\u00a0\u202f]\d{3})*(?:,\d+)?")
 

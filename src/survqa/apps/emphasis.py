@@ -15,15 +15,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from survqa.analysis import STOPWORDS, strip_accents, tokenize
+from survqa.analysis import FRENCH_MONTHS, STOPWORDS, strip_accents, tokenize
 from survqa.search.query import expected_answer
 
 Span = tuple[int, int]
 
-_MONTHS = (
-    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|"
-    "novembre|décembre|decembre"
-)
+_MONTHS = FRENCH_MONTHS
 _SPELLED = (
     "deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|"
     "quarante|cinquante|soixante|cent|cents|mille"

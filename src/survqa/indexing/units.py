@@ -15,6 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from survqa.analysis import FRENCH_MONTHS
+
 REFERENCE, CAPTION, CREDIT, SHARE, BYLINE, FRAGMENT = (
     "reference", "caption", "credit", "share", "byline", "fragment",
 )  # fmt: skip
@@ -22,8 +24,7 @@ BYLINE_MAX_WORDS = 12  # a signature line: a name, maybe a title and an institut
 EDGE_PARAGRAPHS = 2  # bylines sit in the first or last two paragraphs of a document
 
 _MONTHS = (
-    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|"
-    "décembre|decembre|january|february|march|april|may|june|july|august|september|october|"
+    FRENCH_MONTHS + "|january|february|march|april|may|june|july|august|september|october|"
     "november|december|jan|feb|apr|jun|jul|aug|sept?|oct|nov|dec"
 )
 _SECTION = re.compile(
