@@ -1,10 +1,11 @@
 """survqa web app: a French chat with cited verbatim excerpts, plus the ``/ask`` API endpoint.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--corpus DIR] [--index DIR] [--library DIR]
-                  [--allow-upload | --no-allow-upload]
+                  [--allow-upload | --no-allow-upload] [--backend faiss|milvus] [--milvus-uri URI]
 
 Host and port also come from SURVQA_HOST / SURVQA_PORT; corpus, index and library from
-SURVQA_CORPUS / SURVQA_INDEX / SURVQA_LIBRARY (or the defaults of ``survqa.Assistant``). It
+SURVQA_CORPUS / SURVQA_INDEX / SURVQA_LIBRARY (or the defaults of ``survqa.Assistant``), the
+search backend from SURVQA_BACKEND / SURVQA_MILVUS_URI (default: FAISS in process). It
 listens on 127.0.0.1 unless told otherwise. Adding and removing documents from the page is
 on by default only on a loopback address (anyone who reaches the page could add files):
 ``--allow-upload`` turns it on anywhere, ``--no-allow-upload`` off. The index is loaded
@@ -21,7 +22,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 from fastapi.responses import JSONResponse
 from gradio.route_utils import FnIndexInferError
 
-from survqa import Assistant
+from survqa import Assistant, Settings
 from survqa.apps.webui import build_app, launch_options, uploads_allowed
 
 ROOT = Path(__file__).resolve().parent
@@ -36,6 +37,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--index", type=Path, default=None, help="index folder")
     parser.add_argument("--library", type=Path, default=None, help="folder of added documents")
     parser.add_argument(
+        "--backend", choices=["faiss", "milvus"], default=os.environ.get("SURVQA_BACKEND", "faiss")
+    )
+    parser.add_argument("--milvus-uri", default=os.environ.get("SURVQA_MILVUS_URI"))
+    parser.add_argument(
         "--allow-upload",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -46,9 +51,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def make_assistant(corpus: Path | None, index: Path | None, library: Path | None) -> Assistant:
+def make_assistant(
+    corpus: Path | None,
+    index: Path | None,
+    library: Path | None,
+    settings: Settings | None = None,
+) -> Assistant:
     """Create the assistant and load its index now, not on the first request."""
-    assistant = Assistant(corpus_dir=corpus, index_dir=index, library_dir=library)
+    assistant = Assistant(
+        corpus_dir=corpus, index_dir=index, library_dir=library, settings=settings
+    )
     assistant.load()
     return assistant
 
@@ -60,7 +72,8 @@ def not_found(request: object, exc: Exception) -> JSONResponse:
 
 HANDLERS = {"exception_handlers": {KeyError: not_found, FnIndexInferError: not_found}}
 args = parse_args()
-assistant = make_assistant(args.corpus, args.index, args.library)
+settings = Settings(backend=args.backend, milvus_uri=args.milvus_uri)
+assistant = make_assistant(args.corpus, args.index, args.library, settings)
 demo = build_app(assistant, allow_upload=args.allow_upload)
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ from survqa import translation
 from survqa.analysis import tokenize
 from survqa.assistant import Assistant
 from survqa.documents.loading import load_seeds
-from survqa.indexing import index as index_module
 from survqa.records import Answer, Document
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,6 +143,9 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
 _FULL_LEXICONS: dict[Any, translation.Lexicon] = {}
 
 
+_BUILD_LEXICON = translation.build_lexicon
+
+
 def cached_lexicon(
     french: Any,
     vocabulary: Any = None,
@@ -155,7 +157,7 @@ def cached_lexicon(
     gives (checked by tests/test_translation.py), in milliseconds instead of ~5 s a build."""
     key = (french, tuple(languages), Path(folder))
     if key not in _FULL_LEXICONS:
-        _FULL_LEXICONS[key] = translation.build_lexicon(french, None, languages, folder)
+        _FULL_LEXICONS[key] = _BUILD_LEXICON(french, None, languages, folder)
     full = _FULL_LEXICONS[key]
     if vocabulary is None:
         return full
@@ -170,7 +172,7 @@ def cached_lexicon(
 def _dictionaries_read_once() -> Any:
     """Every index built in process reads the FreeDict dictionaries once per session."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(index_module, "build_lexicon", cached_lexicon)
+        patch.setattr(translation, "build_lexicon", cached_lexicon)
         yield
 
 

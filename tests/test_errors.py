@@ -17,6 +17,7 @@ CLASSES = [
     errors.IndexDamagedError,
     errors.EmbedderError,
     errors.IngestError,
+    errors.BackendError,
 ]
 
 

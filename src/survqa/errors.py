@@ -27,3 +27,7 @@ class EmbedderError(SurvqaError):
 
 class IngestError(SurvqaError):
     """A document could not be added to the corpus."""
+
+
+class BackendError(SurvqaError):
+    """The search engine holding the index (a Milvus server) is unreachable or failing."""

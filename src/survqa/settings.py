@@ -22,6 +22,11 @@ class Settings:
     # dense index type: "auto" picks exact search below exact_threshold vectors
     dense_index: str = "auto"
     exact_threshold: int = 50_000
+    # where the vectors and BM25 live: "faiss" (in process, files in the index folder) or
+    # "milvus" (pip install survqa[milvus]); milvus_uri: a server ("http://host:19530") or a
+    # milvus-lite file ("….db"; None: "<index folder>.milvus.db" beside the index folder)
+    backend: str = "faiss"
+    milvus_uri: str | None = None
     # query handling
     max_query_chars: int = 2000
     max_k: int = 50

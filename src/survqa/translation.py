@@ -16,6 +16,7 @@ names and cognates: Huawei, Xinjiang, Belgrade).
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 import re
 import threading
@@ -61,6 +62,8 @@ _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|\d+", re.UNICODE)
 _HEAD = re.compile(r"\s*(?:/[^/]*/|<[^>]*>)")
 _NUMBERING = re.compile(r"^\s*\d+\.\s*")
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+logger = logging.getLogger(__name__)
 
 
 def _b64(value: str) -> int:
@@ -255,3 +258,22 @@ def _read_entry(
         foreign, french_text = (phrase, head) if reverse else (head, phrase)
         if len(foreign.split()) == 1:
             pairs.setdefault(stemmer.stemWord(fold(foreign)), set()).update(french(french_text))
+
+
+def corpus_lexicon(
+    tokenize: Callable[[str], list[str]], vocabulary: set[str], previous: Lexicon | None
+) -> Lexicon:
+    """FreeDict translations restricted to the corpus's terms; without dictionaries, the
+    ``previous`` index's (new terms then have no translation)."""
+    lexicon = build_lexicon(tokenize, vocabulary)
+    if lexicon.sources or previous is None or not previous.sources:
+        if not lexicon.sources:
+            logger.warning(
+                "no FreeDict dictionary found: foreign questions are not translated "
+                "for BM25 (install dict-freedict-eng-fra, -deu-fra, -fra-spa, -fra-ita)"
+            )
+        return lexicon
+    logger.warning("no FreeDict dictionary found: reusing the previous index's translations")
+    table = {lang: {k: v & vocabulary for k, v in t.items() if v & vocabulary}
+             for lang, t in previous.table.items()}  # fmt: skip
+    return Lexicon(table, tokenize, previous.common, previous.sources)

@@ -1,4 +1,5 @@
-"""The search-backend protocol and its FAISS + bm25s implementation."""
+"""The search-backend protocol and its FAISS + bm25s implementation (the Milvus one:
+tests/indexing/test_milvus.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ TEXTS = [
     "Le crédit social note les citoyens chinois.",
     "Le salon Milipol expose des technologies de sécurité.",
 ]
+SOURCES = ["a.txt", "b.txt", "a.txt", "c.txt"]
 
 
 def _unit(rows: int, dim: int, seed: int) -> np.ndarray:
@@ -38,37 +40,7 @@ def _default(seed: int = 7) -> tuple[FaissBm25Backend, np.ndarray, dict[str, np.
     vectors = _unit(len(TEXTS), 16, seed)
     views = _views(6, 16, seed + 1)
     dense, lexical = DenseIndex.build(vectors, "flat"), LexicalIndex.build(TEXTS)
-    return FaissBm25Backend(dense, lexical, views), vectors, views
-
-
-class BruteForceBackend:
-    """A stand-in for an external engine: numpy search, no FAISS, no bm25s."""
-
-    name = "brute-force"
-
-    def __init__(self, vectors: np.ndarray, texts: list[str], views: dict[str, np.ndarray]) -> None:
-        self.passages, self.texts, self.views = vectors, texts, views
-
-    @property
-    def size(self) -> int:
-        return len(self.texts)
-
-    def dense_search(self, vector: np.ndarray, k: int) -> DenseHits:
-        scores = self.passages @ vector
-        top = np.argsort(-scores, kind="stable")[:k]
-        return DenseHits(top.astype(np.int64), scores[top])
-
-    def lexical_search(self, terms: Sequence[str], k: int) -> LexicalHits:
-        words = set(terms)
-        scores = np.array([len(words & set(tokenize(t))) for t in self.texts], np.float32)
-        top = [int(i) for i in np.argsort(-scores, kind="stable")[:k] if scores[i] > 0]
-        return LexicalHits(np.asarray(top, dtype=np.int64), scores[top])
-
-    def vectors(self, view: str, rows: np.ndarray) -> np.ndarray:
-        return self.views[view][rows]
-
-    def passage_vectors(self, rows: np.ndarray) -> np.ndarray:
-        return self.passages[rows]
+    return FaissBm25Backend(dense, lexical, views, SOURCES), vectors, views
 
 
 def test_faiss_bm25_backend_wraps_the_index_parts() -> None:
@@ -103,15 +75,18 @@ def test_backend_parts_must_index_the_same_rows() -> None:
     views = _views(2, 8, 1)
     with pytest.raises(ValueError, match="same passage table"):
         FaissBm25Backend(DenseIndex.build(_unit(3, 8, 8), "flat"), LexicalIndex.build(TEXTS),
-                         views)  # fmt: skip
+                         views, SOURCES)  # fmt: skip
     four = DenseIndex.build(_unit(4, 8, 8), "flat")
+    lexical = LexicalIndex.build(TEXTS)
     with pytest.raises(ValueError, match="one vector per sentence"):
-        FaissBm25Backend(four, LexicalIndex.build(TEXTS), {**views, "after": _unit(3, 8, 2)})
+        FaissBm25Backend(four, lexical, {**views, "after": _unit(3, 8, 2)}, SOURCES)
     missing = {view: v for view, v in views.items() if view != "titled"}
     with pytest.raises(ValueError, match="each view"):
-        FaissBm25Backend(four, LexicalIndex.build(TEXTS), missing)
+        FaissBm25Backend(four, lexical, missing, SOURCES)
     with pytest.raises(ValueError, match="each view"):
-        FaissBm25Backend(four, LexicalIndex.build(TEXTS), {**views, "extra": _unit(2, 8, 3)})
+        FaissBm25Backend(four, lexical, {**views, "extra": _unit(2, 8, 3)}, SOURCES)
+    with pytest.raises(ValueError, match="one source per passage"):
+        FaissBm25Backend(four, lexical, views, SOURCES[:3])
 
 
 def test_write_then_read_verified(tmp_path: Path) -> None:
@@ -129,7 +104,7 @@ def test_write_then_read_verified(tmp_path: Path) -> None:
         read.append(name)
         return storage.verified_bytes(tmp_path, name, manifest)
 
-    again = FaissBm25Backend.read(tmp_path, manifest, verified)
+    again = FaissBm25Backend.read(tmp_path, manifest, verified, SOURCES)
     assert sorted(read) == names  # every file checked, the BM25 ones too
     assert (
         again.dense_search(vectors[1], 4).ids.tolist()
@@ -145,22 +120,28 @@ def test_write_then_read_verified(tmp_path: Path) -> None:
     bm25 = next(tmp_path.joinpath("bm25").iterdir())
     bm25.write_bytes(bm25.read_bytes() + b" ")
     with pytest.raises(IndexDamagedError, match="checksum"):
-        FaissBm25Backend.read(tmp_path, manifest, verified)
+        FaissBm25Backend.read(tmp_path, manifest, verified, SOURCES)
 
 
-def test_another_engine_is_a_drop_in() -> None:
-    vectors = _unit(len(TEXTS), 16, 9)
-    views = _views(6, 16, 10)
-    external: SearchBackend = BruteForceBackend(vectors, TEXTS, views)
-    default: SearchBackend = FaissBm25Backend(
-        DenseIndex.build(vectors, "flat"), LexicalIndex.build(TEXTS), views
-    )
-    assert isinstance(external, SearchBackend)
-    for backend in (external, default):
-        assert backend.dense_search(vectors[3], 1).ids.tolist() == [3]
-        assert backend.lexical_search(tokenize("Belgrade"), 1).ids.tolist() == [1]
-        assert np.array_equal(backend.passage_vectors(np.array([2])), vectors[[2]])
-        assert np.array_equal(backend.vectors("titled", np.array([5, 1])), views["titled"][[5, 1]])
+def test_restricted_search_matches_numpy_filtering() -> None:
+    """The source filter against brute force: the best rows of the chosen documents only,
+    in the unrestricted order, scores unchanged."""
+    backend, vectors, _ = _default(5)
+    query = vectors[0] + 0.3 * vectors[2]
+    query /= np.linalg.norm(query)
+    for sources in ({"a.txt"}, {"b.txt", "c.txt"}, {"nothing.txt"}):
+        inside = np.array([s in sources for s in SOURCES])
+        scores = vectors @ query
+        expected = [int(i) for i in np.argsort(-scores, kind="stable") if inside[i]][:2]
+        hits = backend.dense_search(query, 2, sources)
+        assert hits.ids.tolist() == expected
+        np.testing.assert_allclose(hits.scores, scores[expected], rtol=1e-5)
+        terms = tokenize("caméras Belgrade Paris Milipol")
+        every = backend.lexical.scores(terms)
+        best = [int(i) for i in np.argsort(-every, kind="stable") if inside[i] and every[i] > 0]
+        words = backend.lexical_search(terms, 3, sources)
+        assert words.ids.tolist() == best[:3]
+        np.testing.assert_allclose(words.scores, every[best[:3]], rtol=1e-6)
 
 
 def test_an_incomplete_engine_is_not_a_backend() -> None:

@@ -8,6 +8,7 @@ import dataclasses
 import json
 import logging
 import os
+import types
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 from conftest import TINY, FakeEmbedder, write_corpus
 
+from survqa import translation
 from survqa.analysis import tokenize
 from survqa.documents.loading import load_seeds
 from survqa.errors import IndexDamagedError, IndexMismatchError, IndexMissingError
@@ -45,12 +47,13 @@ def test_build_writes_plain_files_and_manifest(tiny_corpus, tmp_path, fake_embed
     target = tmp_path / "index"
     _build(tiny_corpus, target, fake_embedder)
     names = sorted(files_of(target))
-    assert index_module.REQUIRED_FILES == (
+    required = index_module.required_files(storage.read_manifest(target))
+    assert required == (
         "passages.jsonl", "sentences.jsonl", "lexicon.json", "dense.faiss",
         "views/sentence.npy", "views/window.npy", "views/titled.npy",
         "views/titled_window.npy", "views/before.npy", "views/after.npy",
     )  # fmt: skip
-    for name in ("manifest.json", *index_module.REQUIRED_FILES):
+    for name in ("manifest.json", *required):
         assert name in names
     assert any(n.startswith("bm25/") for n in names)
     assert not any(n.endswith((".pkl", ".pickle")) for n in names)
@@ -173,7 +176,10 @@ def test_checksums_are_verified_before_any_parser_runs(
     target = tmp_path / "index"
     _build(tiny_corpus, target, FakeEmbedder())
     parsed: list[str] = []
-    monkeypatch.setattr(index_module.Passage, "from_dict", lambda *a: parsed.append("json"))
+    fake_row = types.SimpleNamespace(source="a.txt", sentences=())
+    monkeypatch.setattr(
+        index_module.Passage, "from_dict", lambda *a: parsed.append("json") or fake_row
+    )
     monkeypatch.setattr(index_module, "from_jsonl", lambda *a: parsed.append("sentences") or [])
     monkeypatch.setattr(Lexicon, "from_json", classmethod(lambda *a: parsed.append("lexicon")))
     monkeypatch.setattr(DenseIndex, "from_bytes", classmethod(lambda *a: parsed.append("faiss")))
@@ -200,7 +206,7 @@ def test_tables_that_disagree_are_damage(tiny_corpus, tmp_path, fake_embedder) -
     manifest = storage.read_manifest(target)
     manifest["files"] = storage.checksums(target)  # consistent checksums, inconsistent rows
     storage.write_json(target / storage.MANIFEST, manifest)
-    with pytest.raises(IndexDamagedError, match="row counts disagree"):
+    with pytest.raises(IndexDamagedError, match=r"row counts disagree|one source per passage row"):
         index_module.load(target, fake_embedder)
 
 
@@ -228,7 +234,7 @@ def test_check_reports_what_is_wrong(tiny_corpus, tmp_path, fake_embedder) -> No
 def test_check_agrees_with_load_on_an_unlisted_file(tiny_corpus, tmp_path, fake_embedder) -> None:
     target = tmp_path / "index"
     _build(tiny_corpus, target, fake_embedder)
-    for name in index_module.REQUIRED_FILES:
+    for name in index_module.required_files(storage.read_manifest(target)):
         manifest = storage.read_manifest(target)
         entry = manifest["files"].pop(name)
         storage.write_json(target / storage.MANIFEST, manifest)
@@ -245,19 +251,27 @@ def test_staleness(tiny_corpus, tmp_path, fake_embedder) -> None:
     _build(tiny_corpus, target, fake_embedder)
     manifest = index_module.load(target, fake_embedder).manifest
     documents = load_seeds(tiny_corpus)
-    assert not index_module.is_stale(manifest, documents, Settings())
-    assert not index_module.is_stale(manifest, documents, Settings(max_k=10, candidates=5))
-    assert index_module.is_stale(manifest, documents, Settings(passage_words=50))
-    assert index_module.is_stale(manifest, documents, Settings(dense_index="hnsw"))
+    assert not index_module.is_stale(manifest, documents, Settings(), target)
+    assert not index_module.is_stale(manifest, documents, Settings(max_k=10, candidates=5), target)
+    assert index_module.is_stale(manifest, documents, Settings(passage_words=50), target)
+    assert index_module.is_stale(manifest, documents, Settings(dense_index="hnsw"), target)
+    assert index_module.is_stale(manifest, documents, Settings(backend="milvus"), target)
+    as_milvus = {**manifest, "backend": "milvus", "dense": {"uri": "/elsewhere/m.db"}}
+    assert index_module.is_stale(as_milvus, documents, Settings(backend="milvus"), target)
+    here = index_module.milvus_uri(Settings(backend="milvus"), target)
+    assert here == str(tmp_path / "index.milvus.db")
+    as_milvus["dense"] = {"uri": here}
+    assert not index_module.is_stale(as_milvus, documents, Settings(backend="milvus"), target)
+    assert index_module.is_stale(as_milvus, documents, Settings(), target)
     older_chunker = {**manifest, "chunker": manifest["chunker"] - 1}
-    assert index_module.is_stale(older_chunker, documents, Settings())
+    assert index_module.is_stale(older_chunker, documents, Settings(), target)
     older_analysis = {**manifest, "analysis": manifest["analysis"] - 1}
-    assert index_module.is_stale(older_analysis, documents, Settings())
+    assert index_module.is_stale(older_analysis, documents, Settings(), target)
     retitled = [dataclasses.replace(documents[0], title="Autre titre"), documents[1]]
-    assert index_module.is_stale(manifest, retitled, Settings())  # titles are embedded
-    assert index_module.is_stale(manifest, documents[:1], Settings())
+    assert index_module.is_stale(manifest, retitled, Settings(), target)  # titles are embedded
+    assert index_module.is_stale(manifest, documents[:1], Settings(), target)
     (tiny_corpus / "a.txt").write_text("Texte modifié. Tout autre chose.\n", encoding="utf-8")
-    assert index_module.is_stale(manifest, load_seeds(tiny_corpus), Settings())
+    assert index_module.is_stale(manifest, load_seeds(tiny_corpus), Settings(), target)
 
 
 def test_rebuild_replaces_atomically(tiny_corpus, tmp_path, fake_embedder) -> None:
@@ -329,11 +343,11 @@ def test_without_dictionaries_the_previous_lexicon_is_kept(
     target = tmp_path / "index"
     table = {"en": {"camera": frozenset({"cam"}), "ship": frozenset({"navir"})}}
     found = Lexicon(table, tokenize, {}, ("freedict-x",))
-    monkeypatch.setattr(index_module, "build_lexicon", lambda french, vocabulary: found)
+    monkeypatch.setattr(translation, "build_lexicon", lambda french, vocabulary: found)
     _build(corpus, target, FakeEmbedder())
     previous = index_module.load(target, FakeEmbedder())
     assert previous.lexicon.table == table  # as built (not restricted by this stand-in)
-    monkeypatch.setattr(index_module, "build_lexicon",
+    monkeypatch.setattr(translation, "build_lexicon",
                         lambda french, vocabulary: Lexicon({}, french))  # fmt: skip
     with caplog.at_level(logging.WARNING, logger="survqa.indexing.index"):
         index_module.build(load_seeds(corpus), FakeEmbedder(), Settings(), target, previous)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -64,7 +65,12 @@ def render_answer(
 
 
 def _assistant(args: argparse.Namespace) -> Assistant:
-    settings = Settings(model=args.model or Settings().model, reranker=args.reranker)
+    settings = Settings(
+        model=args.model or Settings().model,
+        reranker=args.reranker,
+        backend=args.backend,
+        milvus_uri=args.milvus_uri,
+    )
     return Assistant(
         corpus_dir=args.corpus, index_dir=args.index, settings=settings, library_dir=args.library
     )
@@ -87,7 +93,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     counts = manifest["counts"]
     print(
         f"index ready: {assistant.index_dir} ({counts['passages']} passages, "
-        f"{counts['sentences']} sentences, {manifest['embedder']['name']})"
+        f"{counts['sentences']} sentences, {manifest['embedder']['name']}, "
+        f"{manifest['backend']} backend)"
     )
     return 0
 
@@ -194,6 +201,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     common.add_argument(
         "--reranker", help="a cross-encoder folder to re-order the best excerpts (default: none)"
+    )
+    common.add_argument(
+        "--backend",
+        choices=["faiss", "milvus"],
+        default=os.environ.get("SURVQA_BACKEND", "faiss"),
+        help="where vectors and BM25 live: faiss (in process, default) or milvus "
+        "(pip install 'survqa[milvus]'; $SURVQA_BACKEND)",
+    )
+    common.add_argument(
+        "--milvus-uri",
+        default=os.environ.get("SURVQA_MILVUS_URI"),
+        help="Milvus server (http://host:19530) or milvus-lite file (.db); default: "
+        "<index folder>.milvus.db ($SURVQA_MILVUS_URI)",
     )
     common.add_argument(
         "--library",

@@ -96,7 +96,7 @@ class Collection:
         except IndexDamagedError as exc:
             logger.warning("%s — rebuilding from the corpus", exc)
             return None
-        if index_module.is_stale(loaded.manifest, documents, self.settings):
+        if index_module.is_stale(loaded.manifest, documents, self.settings, self.index_dir):
             logger.warning("index in %s is stale (corpus or settings changed): updating",
                            self.index_dir)  # fmt: skip
             return None

@@ -23,16 +23,14 @@ from tqdm import tqdm
 
 from survqa.analysis import ANALYSIS_VERSION, tokenize
 from survqa.documents.loading import corpus_hash, text_hash
-from survqa.errors import IndexDamagedError, IndexMismatchError, IndexMissingError
+from survqa.errors import IndexDamagedError, IndexMismatchError, IndexMissingError, SurvqaError
+from survqa.indexing import backend as backends
 from survqa.indexing import storage
-from survqa.indexing.backend import FaissBm25Backend, SearchBackend
+from survqa.indexing.backend import SearchBackend
 from survqa.indexing.chunking import CHUNKER_VERSION, chunk_documents
-from survqa.indexing.dense import DenseIndex, choose_kind
+from survqa.indexing.dense import choose_kind
 from survqa.indexing.embedding import Embedder
-from survqa.indexing.lexical import LexicalIndex
 from survqa.indexing.sentences import (
-    VIEWS,
-    Sentence,
     SentenceTable,
     build_sentences,
     from_jsonl,
@@ -41,16 +39,13 @@ from survqa.indexing.sentences import (
 )
 from survqa.records import Document, Passage
 from survqa.settings import Settings
-from survqa.translation import Lexicon, build_lexicon
+from survqa.translation import Lexicon, corpus_lexicon
 
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 4
 BATCH = 16
-REQUIRED_FILES = (
-    "passages.jsonl", "sentences.jsonl", "lexicon.json", "dense.faiss",
-    *(f"views/{view}.npy" for view in VIEWS),
-)  # fmt: skip
+TABLE_FILES = ("passages.jsonl", "sentences.jsonl", "lexicon.json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,67 +114,62 @@ def build(
     sentences = build_sentences(passages, by_source)
     titles = [by_source[passages[s.passage].source].title for s in sentences]
     known = known_vectors(previous)
-    backend = _build_backend(passages, view_texts(sentences, titles), embedder, settings, known)
-    lexicon = _lexicon(sentences, previous)
-    with storage.index_lock(target), storage.atomic_folder(target) as tmp:
-        rows = "".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n" for p in passages)
-        (tmp / "passages.jsonl").write_text(rows, encoding="utf-8")
-        (tmp / "sentences.jsonl").write_text(to_jsonl(sentences), encoding="utf-8")
-        storage.write_json(tmp / "lexicon.json", lexicon.to_json(), compact=True)
-        dense_entry = backend.write(tmp)
-        manifest = {
-            "format_version": FORMAT_VERSION,
-            "embedder": {"name": embedder.name, "dim": embedder.dim},
-            "settings": settings.index_config(),
-            "chunker": CHUNKER_VERSION,
-            "analysis": ANALYSIS_VERSION,
-            "backend": backend.name,
-            "dense": dense_entry,
-            "lexicon": {"dictionaries": list(lexicon.sources)},
-            "counts": {"passages": len(passages), "sentences": len(sentences)},
-            "corpus": _corpus_entry(documents, passages),
-            "files": storage.checksums(tmp),
-        }
-        storage.write_json(tmp / storage.MANIFEST, manifest)
+    passage_vectors = _embed([p.text for p in passages], embedder, "embedding passages", known)
+    views = {view: _embed(texts, embedder, f"embedding {view} views", known)
+             for view, texts in view_texts(sentences, titles).items()}  # fmt: skip
+    vocabulary = {t for s in sentences for t in s.terms}
+    lexicon = corpus_lexicon(tokenize, vocabulary, previous.lexicon if previous else None)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "embedder": {"name": embedder.name, "dim": embedder.dim},
+        "settings": settings.index_config(),
+        "chunker": CHUNKER_VERSION,
+        "analysis": ANALYSIS_VERSION,
+        "backend": settings.backend,
+        "lexicon": {"dictionaries": list(lexicon.sources)},
+        "counts": {"passages": len(passages), "sentences": len(sentences)},
+        "corpus": _corpus_entry(documents, passages),
+    }
+    kind = choose_kind(len(passages), settings.dense_index, settings.exact_threshold)
+    with storage.index_lock(target):
+        replaced = _manifest_or_none(target)
+        with storage.atomic_folder(target) as tmp:
+            milvus = (milvus_uri(settings, target), _digest(manifest, target))
+            backend = backends.create(settings.backend, passages, passage_vectors, views, kind,
+                                      milvus if settings.backend == "milvus" else None)  # fmt: skip
+            rows = "".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n" for p in passages)
+            (tmp / "passages.jsonl").write_text(rows, encoding="utf-8")
+            (tmp / "sentences.jsonl").write_text(to_jsonl(sentences), encoding="utf-8")
+            storage.write_json(tmp / "lexicon.json", lexicon.to_json(), compact=True)
+            manifest["dense"] = backend.write(tmp)
+            manifest["files"] = storage.checksums(tmp)
+            storage.write_json(tmp / storage.MANIFEST, manifest)
+        if replaced is not None:
+            backends.retire(replaced, manifest)
     logger.info(
         "built index of %d passages, %d sentences in %.1f s",
         len(passages), len(sentences), time.perf_counter() - started,
     )  # fmt: skip
 
 
-def _build_backend(
-    passages: list[Passage],
-    views: dict[str, list[str]],
-    embedder: Embedder,
-    settings: Settings,
-    known: dict[str, np.ndarray],
-) -> FaissBm25Backend:
-    passage_vectors = _embed([p.text for p in passages], embedder, "embedding passages", known)
-    vectors = {view: _embed(texts, embedder, f"embedding {view} views", known)
-               for view, texts in views.items()}  # fmt: skip
-    kind = choose_kind(len(passages), settings.dense_index, settings.exact_threshold)
-    dense = DenseIndex.build(passage_vectors, kind)
-    lexical = LexicalIndex.build([p.text for p in passages])
-    return FaissBm25Backend(dense, lexical, vectors)
+def milvus_uri(settings: Settings, folder: Path) -> str:
+    """The Milvus URI of an index: the setting, else a milvus-lite file beside the folder."""
+    if settings.milvus_uri:
+        return settings.milvus_uri
+    return str(folder.resolve().parent / f"{folder.name}.milvus.db")
 
 
-def _lexicon(sentences: list[Sentence], previous: SearchIndex | None) -> Lexicon:
-    """FreeDict translations restricted to the corpus's terms; without dictionaries, the
-    previous index's (new terms then have no translation)."""
-    vocabulary = {t for s in sentences for t in s.terms}
-    lexicon = build_lexicon(tokenize, vocabulary)
-    if lexicon.sources or previous is None or not previous.lexicon.sources:
-        if not lexicon.sources:
-            logger.warning(
-                "no FreeDict dictionary found: foreign questions are not translated "
-                "for BM25 (install dict-freedict-eng-fra, -deu-fra, -fra-spa, -fra-ita)"
-            )
-        return lexicon
-    logger.warning("no FreeDict dictionary found: reusing the previous index's translations")
-    old = previous.lexicon
-    table = {lang: {k: v & vocabulary for k, v in t.items() if v & vocabulary}
-             for lang, t in old.table.items()}  # fmt: skip
-    return Lexicon(table, tokenize, old.common, old.sources)
+def _digest(manifest: dict[str, Any], folder: Path) -> str:
+    """What names an index's Milvus collections: its content and its folder."""
+    data = json.dumps([manifest, str(folder.resolve())], sort_keys=True, ensure_ascii=False)
+    return storage.sha256_bytes(data.encode("utf-8"))
+
+
+def _manifest_or_none(folder: Path) -> dict[str, Any] | None:
+    try:
+        return storage.read_manifest(folder)
+    except (FileNotFoundError, IndexDamagedError):
+        return None
 
 
 def _corpus_entry(documents: Sequence[Document], passages: list[Passage]) -> dict[str, Any]:
@@ -212,9 +202,18 @@ def check_compatible(manifest: dict[str, Any], embedder: Embedder, folder: Path)
         )
 
 
-def is_stale(manifest: dict[str, Any], documents: Sequence[Document], settings: Settings) -> bool:
-    """True when a document, an index setting, the chunker or the analysis changed."""
+def is_stale(
+    manifest: dict[str, Any], documents: Sequence[Document], settings: Settings, folder: Path
+) -> bool:
+    """True when a document, an index setting, the backend (or its Milvus URI), the chunker
+    or the analysis changed."""
     if manifest.get("settings") != settings.index_config():
+        return True
+    if manifest.get("backend") != settings.backend:
+        return True
+    if settings.backend == "milvus" and (
+        manifest.get("dense", {}).get("uri") != milvus_uri(settings, folder)
+    ):
         return True
     if manifest.get("chunker") != CHUNKER_VERSION or manifest.get("analysis") != ANALYSIS_VERSION:
         return True
@@ -245,13 +244,18 @@ def _load_verified(folder: Path, manifest: dict[str, Any]) -> SearchIndex:
     passages = [Passage.from_dict(json.loads(line)) for line in text.splitlines() if line]
     sentences = from_jsonl(read("sentences.jsonl").decode("utf-8"))
     lexicon = Lexicon.from_json(json.loads(read("lexicon.json")), tokenize)
-    backend = FaissBm25Backend.read(folder, manifest, read)
+    backend = backends.open_backend(folder, manifest, read, [p.source for p in passages])
     owners = [row for row, p in enumerate(passages) for _ in p.sentences]
     if backend.size != len(passages) or not (
         [s.passage for s in sentences] == owners and len(owners) == backend.sentence_count
     ):
         raise IndexDamagedError(f"{folder}: row counts disagree between files; rebuild it")
     return SearchIndex(passages, SentenceTable(sentences, passages), backend, lexicon, manifest)
+
+
+def required_files(manifest: dict[str, Any]) -> tuple[str, ...]:
+    """The files an index folder must list: the tables and its backend's."""
+    return (*TABLE_FILES, *backends.backend_files(manifest))
 
 
 def check(folder: Path) -> list[str]:
@@ -267,10 +271,23 @@ def check(folder: Path) -> list[str]:
         f"{name}: missing or checksum mismatch" for name in storage.verify_all(folder, manifest)
     ]
     listed = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
-    problems += [f"{name}: not listed in the manifest" for name in REQUIRED_FILES
+    problems += [f"{name}: not listed in the manifest" for name in required_files(manifest)
                  if name not in listed]  # fmt: skip
-    if not any(name.startswith("bm25/") for name in listed):
+    if manifest.get("backend") == "faiss" and not any(n.startswith("bm25/") for n in listed):
         problems.append("bm25/: not listed in the manifest")
     if manifest.get("format_version") != FORMAT_VERSION:
         problems.append(f"format {manifest.get('format_version')!r} != {FORMAT_VERSION}")
+    if manifest.get("backend") == "milvus" and not problems:
+        problems += _milvus_problems(folder, manifest)
     return problems
+
+
+def _milvus_problems(folder: Path, manifest: dict[str, Any]) -> list[str]:
+    """Row counts and checksums of the Milvus collections against the manifest."""
+    from survqa.indexing.milvus import MilvusBackend
+
+    try:
+        read = lambda name: storage.verified_bytes(folder, name, manifest)  # noqa: E731
+        return MilvusBackend.read(manifest, read).checksum_problems()
+    except SurvqaError as exc:
+        return [str(exc)]

@@ -57,6 +57,17 @@ class LexicalIndex:
         top = top[np.argsort(-scores[top], kind="stable")]
         return LexicalHits(top.astype(np.int64), scores[top])
 
+    def vocabulary(self) -> list[str]:
+        """The indexed terms in id order."""
+        by_id = sorted(self._model.vocab_dict.items(), key=lambda item: item[1])
+        return [term for term, _ in by_id]
+
+    def weight_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """BM25 weights as (data, doc ids, per-term offsets): term *t*'s documents are
+        ``ids[offsets[t]:offsets[t+1]]`` (bm25s's precomputed matrix)."""
+        scores = self._model.scores
+        return scores["data"], scores["indices"], scores["indptr"]
+
     def save(self, folder: Path) -> None:
         self._model.save(str(folder), show_progress=False)
 

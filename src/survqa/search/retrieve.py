@@ -25,21 +25,23 @@ def retrieve(
     index: SearchIndex, query: Query, sources: Collection[str] | None, settings: Settings
 ) -> Candidates:
     """The ``settings.candidates`` best passages for ``query`` (BM25 weighs less in the
-    fusion for a foreign question), plus as many from ``sources`` (None: every document)."""
-    pool = settings.candidates if sources is None else len(index.passages)
-    fused = _fused(index, query, pool, settings)
-    rows = [r for r, _ in fusion.top(fused, settings.candidates)]
+    fusion for a foreign question), plus as many from ``sources`` (None: every document),
+    searched with the backend's source filter."""
+    rows = [r for r, _ in fusion.top(_fused(index, query, None, settings), settings.candidates)]
     if sources is None:
         return Candidates(rows, None)
-    inside = {r: v for r, v in fused.items() if index.passages[r].source in sources}
-    extra = [r for r, _ in fusion.top(inside, settings.candidates) if r not in set(rows)]
+    inside = _fused(index, query, frozenset(sources), settings)
+    seen = set(rows)
+    extra = [r for r, _ in fusion.top(inside, settings.candidates) if r not in seen]
     return Candidates(rows + extra, frozenset(sources))
 
 
-def _fused(index: SearchIndex, query: Query, pool: int, settings: Settings) -> dict[int, float]:
-    backend = index.backend
-    dense = backend.dense_search(query.vector, pool)
-    lexical = backend.lexical_search(query.terms, pool)
+def _fused(
+    index: SearchIndex, query: Query, sources: frozenset[str] | None, settings: Settings
+) -> dict[int, float]:
+    backend, pool = index.backend, settings.candidates
+    dense = backend.dense_search(query.vector, pool, sources)
+    lexical = backend.lexical_search(query.terms, pool, sources)
     lexical_weight = settings.lexical_weight_foreign if query.foreign else 1.0
     if settings.fusion == "rrf":
         return fusion.reciprocal_rank(
