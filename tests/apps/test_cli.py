@@ -197,7 +197,8 @@ def test_index_builds_and_reports_its_counts(
     code, out, _ = run_cli(capsys, "index", *folders)
     assert code == 0
     assert (
-        out == f"index ready: {tmp_path / 'index'} (5 passages, 9 sentences, fake:hashed-stems)\n"
+        out
+        == f"index ready: {tmp_path / 'index'} (5 passages, 9 sentences, fake:hashed-stems, faiss backend)\n"
     )
     code, out, _ = run_cli(capsys, "index", "--check", *folders)
     assert (code, out) == (0, f"ok: {tmp_path / 'index'}\n")

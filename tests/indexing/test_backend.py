@@ -68,6 +68,11 @@ def test_stored_vectors_by_view_and_row() -> None:
     with pytest.raises(KeyError):
         backend.vectors("paragraph", rows)
     assert np.array_equal(backend.passage_vectors(np.array([3, 1])), vectors[[3, 1]])
+    query = vectors[1]
+    cosines = backend.view_cosines(rows, query)
+    assert set(cosines) == set(VIEWS)
+    for view in VIEWS:
+        np.testing.assert_allclose(cosines[view], views[view][rows] @ query, rtol=1e-6)
     assert backend.passage_vectors(np.array([], dtype=np.int64)).shape == (0, 16)
 
 

@@ -68,6 +68,10 @@ class SearchBackend(Protocol):
         """Vectors of one view of the given sentence rows, shape (len(rows), dim)."""
         ...
 
+    def view_cosines(self, rows: np.ndarray, vector: np.ndarray) -> dict[str, np.ndarray]:
+        """Inner product of ``vector`` with each view's vector of the given sentence rows."""
+        ...
+
     def passage_vectors(self, rows: np.ndarray) -> np.ndarray:
         """Stored vectors of the given passage rows (reused by an incremental rebuild)."""
         ...
@@ -134,6 +138,9 @@ class FaissBm25Backend:
 
     def vectors(self, view: str, rows: np.ndarray) -> np.ndarray:
         return self._views[view][rows]
+
+    def view_cosines(self, rows: np.ndarray, vector: np.ndarray) -> dict[str, np.ndarray]:
+        return {view: vectors[rows] @ vector for view, vectors in self._views.items()}
 
     def passage_vectors(self, rows: np.ndarray) -> np.ndarray:
         dim = self.dense.dim

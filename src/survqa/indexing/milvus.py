@@ -37,6 +37,7 @@ from survqa.indexing.sentences import VIEWS
 logger = logging.getLogger(__name__)
 
 FETCH_BATCH = 4_000
+MAX_LIMIT = 16_384  # Milvus's largest top-k
 CONNECT_TIMEOUT = 10.0
 _clients: dict[str, Any] = {}
 _clients_lock = threading.Lock()
@@ -130,6 +131,36 @@ class MilvusBackend:
         keep = scores > 0
         return LexicalHits(ids[keep], scores[keep])
 
+    def hybrid_search(
+        self,
+        vector: np.ndarray,
+        terms: Sequence[str],
+        k: int,
+        rrf_k: int,
+        sources: Collection[str] | None = None,
+    ) -> dict[int, float]:
+        """Dense + BM25 fused by Milvus's RRF ranker in one request: row → Σ 1/(rrf_k + rank)
+        over the two ``k``-best lists, as :func:`survqa.search.fusion.reciprocal_rank`."""
+        from pymilvus import AnnSearchRequest, RRFRanker
+
+        k = max(0, min(k, self.size))
+        counts = Counter(self._term_ids[t] for t in terms if t in self._term_ids)
+        if k == 0 or not counts or (sources is not None and not sources):
+            hits = self.dense_search(vector, k, sources)
+            return {int(r): 1.0 / (rrf_k + i) for i, r in enumerate(hits.ids.tolist(), start=1)}
+        expr = source_filter(sources)
+        requests = [
+            AnnSearchRequest([np.asarray(vector, np.float32).tolist()], "dense",
+                             self._search_params, k, expr=expr),
+            AnnSearchRequest([{t: float(c) for t, c in counts.items()}], "sparse",
+                             {"metric_type": "IP"}, k, expr=expr),
+        ]  # fmt: skip
+        found = self._call(
+            "hybrid_search", self.names["passages"], requests, RRFRanker(rrf_k), limit=2 * k,
+            output_fields=["row"],
+        )  # fmt: skip
+        return {int(h["row"]): float(h["distance"]) for h in found[0]}
+
     def _search(
         self, field: str, data: Any, k: int, sources: Collection[str] | None
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -149,12 +180,38 @@ class MilvusBackend:
         ids = view_id(np.asarray(rows, dtype=np.int64), view)
         return self._fetch(self.names["views"], "id", "vector", ids)
 
+    def view_cosines(self, rows: np.ndarray, vector: np.ndarray) -> dict[str, np.ndarray]:
+        """Inner products computed in the engine (filtered exact search over the views
+        collection): no sentence vector crosses the network."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = {view: np.zeros(len(rows), dtype=np.float32) for view in VIEWS}
+        query = [np.asarray(vector, np.float32).tolist()]
+        step = MAX_LIMIT // len(VIEWS)
+        for start in range(0, len(rows), step):
+            chunk = rows[start : start + step]
+            ids = (chunk[:, None] * len(VIEWS) + np.arange(len(VIEWS))).reshape(-1).tolist()
+            found = self._call(
+                "search", self.names["views"], data=query, anns_field="vector", limit=len(ids),
+                search_params={"metric_type": "IP"}, filter=f"id in {ids}", output_fields=["id"],
+            )[0]  # fmt: skip
+            if len(found) != len(ids):
+                raise IndexDamagedError(
+                    f"Milvus collection {self.names['views']!r} lacks sentences the index has: "
+                    "rebuild with `survqa index --rebuild --backend milvus`"
+                )
+            position = {r: start + n for n, r in enumerate(chunk.tolist())}
+            for hit in found:
+                row, view = divmod(int(hit["id"]), len(VIEWS))
+                out[VIEWS[view]][position[row]] = hit["distance"]
+        return out
+
     def passage_vectors(self, rows: np.ndarray) -> np.ndarray:
         return self._fetch(self.names["passages"], "row", "dense", np.asarray(rows, np.int64))
 
     def _fetch(self, collection: str, key: str, field: str, ids: np.ndarray) -> np.ndarray:
-        out = np.zeros((len(ids), int(self._entry["dim"])), dtype=np.float32)
-        unique = np.unique(ids)
+        unique, where = np.unique(ids, return_inverse=True)
+        found_rows = np.zeros((len(unique), int(self._entry["dim"])), dtype=np.float32)
+        position = {int(i): n for n, i in enumerate(unique.tolist())}
         for start in range(0, len(unique), FETCH_BATCH):
             batch = unique[start : start + FETCH_BATCH].tolist()
             found = self._call("get", collection, ids=batch, output_fields=[field])
@@ -164,8 +221,8 @@ class MilvusBackend:
                     "rebuild with `survqa index --rebuild --backend milvus`"
                 )
             for hit in found:
-                out[ids == hit[key]] = np.asarray(hit[field], dtype=np.float32)
-        return out
+                found_rows[position[int(hit[key])]] = hit[field]
+        return found_rows[where.reshape(-1)]
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         try:

@@ -73,9 +73,8 @@ class Ranking:
 
 def signals(index: SearchIndex, query: Query, rows: np.ndarray) -> dict[str, np.ndarray]:
     """The raw signals of the given sentence rows."""
-    table, backend, q = index.sentences, index.backend, query.vector
-    cosine = {view: backend.vectors(view, rows) @ q for view in
-              ("sentence", "window", "titled", "titled_window", "before", "after")}  # fmt: skip
+    table = index.sentences
+    cosine = index.backend.view_cosines(rows, query.vector)
     return {
         "sentence": cosine["sentence"], "window": cosine["window"], "titled": cosine["titled"],
         "titled_window": cosine["titled_window"],

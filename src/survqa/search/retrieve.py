@@ -1,4 +1,5 @@
-"""Stage 2, ``retrieve``: candidate passages from dense and BM25 search, fused."""
+"""Stage 2, ``retrieve``: candidate passages from dense and BM25 search, fused (here, or by
+the engine when the backend offers ``hybrid_search`` and the two lists weigh the same)."""
 
 from __future__ import annotations
 
@@ -40,9 +41,12 @@ def _fused(
     index: SearchIndex, query: Query, sources: frozenset[str] | None, settings: Settings
 ) -> dict[int, float]:
     backend, pool = index.backend, settings.candidates
+    lexical_weight = settings.lexical_weight_foreign if query.foreign else 1.0
+    hybrid = getattr(backend, "hybrid_search", None)  # the engine fuses (Milvus's RRF ranker)
+    if hybrid is not None and settings.fusion == "rrf" and lexical_weight == 1.0:
+        return dict(hybrid(query.vector, query.terms, pool, settings.rrf_k, sources))
     dense = backend.dense_search(query.vector, pool, sources)
     lexical = backend.lexical_search(query.terms, pool, sources)
-    lexical_weight = settings.lexical_weight_foreign if query.foreign else 1.0
     if settings.fusion == "rrf":
         return fusion.reciprocal_rank(
             [dense.ids, lexical.ids], [1.0, lexical_weight], k=settings.rrf_k
