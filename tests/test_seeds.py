@@ -154,15 +154,16 @@ def test_cli_human_output() -> None:
     assert "004_fb54ba13254649be.txt [" in result.stdout and "[[" in result.stdout
 
 
-def test_default_path_never_imports_torch() -> None:
+def test_default_path_never_imports_torch_or_milvus() -> None:
     code = (
         "import sys; from survqa import ask; ask('Combien de caméras compte Paris ?');"
-        "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
+        "print(*(m in sys.modules for m in ('torch', 'sentence_transformers', 'pymilvus',"
+        " 'milvus_lite')))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
     )
-    assert out.stdout.split() == ["False", "False"]
+    assert out.stdout.split() == ["False", "False", "False", "False"]
 
 
 def test_follow_up_is_answered_about_the_new_city() -> None:
