@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -61,7 +63,8 @@ def create(
     index_params.add_index(
         field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP"
     )
-    milvus.create_collection(names["passages"], schema=schema, index_params=index_params)
+    with _unimplemented_calls_quiet():
+        milvus.create_collection(names["passages"], schema=schema, index_params=index_params)
     digest = hashlib.sha256()
     batch: list[dict[str, Any]] = []
     for row, (passage, sparse) in enumerate(zip(passages, sparse_rows(lexical), strict=True)):
@@ -84,6 +87,25 @@ def create(
     }  # fmt: skip
     logger.info("Milvus collections %s filled at %s", sorted(names.values()), uri)
     return MilvusBackend(uri, names, lexical.vocabulary(), entry)
+
+
+class _NotImplementedFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and record.exc_info[0] is NotImplementedError)
+
+
+@contextlib.contextmanager
+def _unimplemented_calls_quiet() -> Iterator[None]:
+    """pymilvus 3 asks the server for a timestamp when creating a collection; milvus-lite's
+    in-process gRPC server does not implement that call, logs a traceback, and pymilvus
+    carries on without it. Drop that one log record (a real server never emits it)."""
+    server_log = logging.getLogger("grpc._server")
+    quiet = _NotImplementedFilter()
+    server_log.addFilter(quiet)
+    try:
+        yield
+    finally:
+        server_log.removeFilter(quiet)
 
 
 def _dense_index(milvus: Any, kind: str, count: int) -> tuple[Any, dict[str, Any]]:
@@ -113,7 +135,8 @@ def _create_views(milvus: Any, name: str, views: dict[str, np.ndarray], dim: int
     schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
     params = milvus.prepare_index_params()
     params.add_index(field_name="vector", index_type="FLAT", metric_type="IP")
-    milvus.create_collection(name, schema=schema, index_params=params)
+    with _unimplemented_calls_quiet():
+        milvus.create_collection(name, schema=schema, index_params=params)
     count = len(views["sentence"])
     ids = np.arange(count * len(VIEWS), dtype=np.int64)
     stacked = np.empty((len(ids), dim), dtype=np.float32)
