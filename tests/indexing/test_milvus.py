@@ -200,7 +200,11 @@ def test_answers_equal_the_faiss_backend(tmp_path: Path, milvus_uri: str) -> Non
 
 
 def test_ann_index_is_built_and_close_to_exact(tmp_path: Path, milvus_uri: str) -> None:
-    on_faiss, on_milvus = _pair(SEEDS, tmp_path, milvus_uri, dense_index="hnsw")
+    try:
+        on_faiss, on_milvus = _pair(SEEDS, tmp_path, milvus_uri, dense_index="hnsw")
+    except BackendError as exc:  # milvus-lite 2.x (the C++ engine's local mode): FLAT, IVF only
+        assert "refused to build the index" in str(exc) and "'hnsw'" in str(exc)
+        pytest.skip(f"this engine builds no HNSW index: {exc}")
     faiss_backend, milvus_backend = _backends((on_faiss, on_milvus))
     entry = storage.read_manifest(on_milvus.index_dir)["dense"]
     assert entry["kind"] == "hnsw" and entry["search_params"] == {"ef": 96}

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from survqa.errors import BackendError
 from survqa.indexing import dense as dense_module
 from survqa.indexing.lexical import LexicalIndex
 from survqa.indexing.milvus import MilvusBackend, client, collection_names, row_digest, view_id
@@ -44,7 +45,30 @@ def create(
     kind: str,
     content: str,
 ) -> MilvusBackend:
-    """Fill a new collection pair (an existing pair of the same name is replaced)."""
+    """Fill a new collection pair (an existing pair of the same name is replaced);
+    BackendError, saying what to do, when the engine refuses."""
+    try:
+        return _create(uri, passages, passage_vectors, lexical, views, kind, content)
+    except (BackendError, ImportError):
+        raise
+    except Exception as exc:  # pymilvus's MilvusException and gRPC errors
+        reason = " ".join(str(exc).split())[:300]
+        raise BackendError(
+            f"Milvus at {uri!r} refused to build the index ({reason}): check the server; "
+            f"milvus-lite 2.x builds only exact (FLAT) and IVF indexes — the dense index "
+            f"asked for is {kind!r} (Settings.dense_index)"
+        ) from exc
+
+
+def _create(
+    uri: str,
+    passages: list[Passage],
+    passage_vectors: np.ndarray,
+    lexical: LexicalIndex,
+    views: dict[str, np.ndarray],
+    kind: str,
+    content: str,
+) -> MilvusBackend:
     from pymilvus import DataType
 
     names = collection_names(content)
