@@ -15,7 +15,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import INDEX, SEEDS, TINY, FakeEmbedder, run_cli, write_corpus
+from conftest import (
+    INDEX,
+    SEEDS,
+    TINY,
+    FakeEmbedder,
+    concurrent_equals_sequential,
+    run_cli,
+    write_corpus,
+)
 from sample_files import GRENOBLE, write
 
 from survqa.analysis import tokenize
@@ -197,6 +205,7 @@ def test_answers_equal_the_faiss_backend(tmp_path: Path, milvus_uri: str) -> Non
         restricted = on_milvus.ask(question, 3, sources=one)
         assert same_answer(restricted, on_faiss.ask(question, 3, sources=one)), question
         assert all(e.source == one[0] for e in restricted.excerpts)
+    concurrent_equals_sequential(on_milvus, QUESTIONS)  # one client shared by 8 threads
 
 
 def test_ann_index_is_built_and_close_to_exact(tmp_path: Path, milvus_uri: str) -> None:
