@@ -219,6 +219,8 @@ def test_ann_index_is_built_and_close_to_exact(tmp_path: Path, milvus_uri: str) 
     assert entry["kind"] == "hnsw" and entry["search_params"] == {"ef": 96}
     described = milvus.client(milvus_uri).describe_index(entry["collections"]["passages"], "dense")
     assert described["index_type"] == "HNSW"
+    built_with = described.get("params") or described  # the build parameters reached the engine
+    assert int(built_with["M"]) == 32 and int(built_with["efConstruction"]) == 80
     embedder = FakeEmbedder()
     for question in QUESTIONS:
         vector = embedder.embed_queries([question])[0]

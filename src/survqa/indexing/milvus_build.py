@@ -145,8 +145,10 @@ def _dense_index(milvus: Any, kind: str, count: int) -> tuple[Any, dict[str, Any
     elif kind == "ivfsq":
         nlist = dense_module.ivf_lists(count)
         build, search = {"nlist": nlist}, {"nprobe": dense_module.ivf_probes(nlist)}
+    # nested under "params": sent as the classic JSON "params" pair, which Milvus servers
+    # read and milvus-lite 3 reads only (pymilvus would send flat keys, which it ignores)
     params.add_index(
-        field_name="dense", index_type=INDEX_TYPES[kind], metric_type="IP", params=build
+        field_name="dense", index_type=INDEX_TYPES[kind], metric_type="IP", params={"params": build}
     )
     return params, search
 
