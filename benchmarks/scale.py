@@ -1,6 +1,6 @@
 """Scale: synthetic corpora of 10k, 100k and 1M passages, dense and BM25.
 
-    python -m benchmarks.scale [--sizes 10000,100000,1000000] [--hnsw-1m]
+    python -m benchmarks.scale [--sizes 10000,100000,1000000] [--hnsw-1m] [--backends faiss,milvus]
 
 Each (size, index) is built in its own child process, so its peak memory
 (VmHWM, not inherited from the parent) is its own. Dense: clustered 384-d vectors (benchmarks/
@@ -8,7 +8,7 @@ synthetic.py), streamed into survqa's ``DenseIndex`` 50k at a time; recall@10
 against exact search over the same vectors for 200 queries; search p50/p95 of
 single queries (k=10). BM25: French-like generated passages tokenised with
 survqa's own analyser and indexed as ``LexicalIndex`` (bm25s); search p50/p95
-of ``LexicalIndex.search(q, 30)``, survqa's candidate pool.
+of ``LexicalIndex.search(q, 30)``. Milvus (``--backends``): see benchmarks/scale_milvus.py.
 """
 
 from __future__ import annotations
@@ -24,11 +24,14 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks import scale_milvus
 from benchmarks.common import PYTHON, ROOT, Section, load_average, percentile, verdict
 
 COMMAND = "python -m benchmarks.scale"
 SIZES = (10_000, 100_000, 1_000_000)
 QUERIES = 200
+HEADER = ["backend", "passages", "index", "type", "build", "peak RSS", "index size", "p50 ms"]
+HEADER += ["p95 ms", "recall@10", "note"]
 
 
 def _peak_mb() -> float:
@@ -91,12 +94,10 @@ def dense_child(count: int, kind: str) -> dict[str, Any]:
     }
 
 
-def lexical_child(count: int) -> dict[str, Any]:
-    import tempfile
-
+def build_lexical(count: int) -> tuple[Any, Any, float, float]:
+    """(LexicalIndex, TextSource, build seconds, tokenize() passages/s) of ``count`` passages."""
     import bm25s
 
-    from benchmarks.common import folder_bytes
     from benchmarks.synthetic import CHUNK, TextSource
     from survqa.analysis import tokenize
     from survqa.indexing.lexical import LexicalIndex
@@ -127,8 +128,16 @@ def lexical_child(count: int) -> dict[str, Any]:
     model = bm25s.BM25(k1=1.2, b=0.75)
     model.index(bm25s.tokenization.Tokenized(ids=ids, vocab=stems), show_progress=False)
     del ids
-    index = LexicalIndex(model, count)
-    build_s = time.perf_counter() - started
+    return LexicalIndex(model, count), source, time.perf_counter() - started, per_second
+
+
+def lexical_child(count: int) -> dict[str, Any]:
+    import tempfile
+
+    from benchmarks.common import folder_bytes
+    from survqa.analysis import tokenize
+
+    index, source, build_s, per_second = build_lexical(count)
     peak = _peak_mb()
     times = _latencies(lambda q: index.search(tokenize(q), 30), source.queries(QUERIES))
     with tempfile.TemporaryDirectory() as tmp:
@@ -146,7 +155,8 @@ def lexical_child(count: int) -> dict[str, Any]:
 
 def child(spec: dict[str, Any], timeout: float) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter; its own peak RSS comes back in the JSON."""
-    argv = [PYTHON, "-m", "benchmarks.scale", "--child", json.dumps(spec)]
+    deadline = time.time() + max(timeout - 60, timeout / 2)  # a child may stop itself first
+    argv = [PYTHON, "-m", "benchmarks.scale", "--child", json.dumps({**spec, "deadline": deadline})]
     try:
         done = subprocess.run(
             argv, capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=False
@@ -158,24 +168,29 @@ def child(spec: dict[str, Any], timeout: float) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def plan(sizes: list[int], hnsw_1m: bool) -> list[dict[str, Any]]:
-    specs = []
+def plan(sizes: list[int], hnsw_1m: bool, backends: tuple[str, ...] = ("faiss",)) -> list[dict]:
+    specs: list[dict[str, Any]] = []
     for n in sizes:
         kinds = ["flat", "ivfsq"] + (["hnsw"] if n < 1_000_000 or hnsw_1m else [])
-        specs += [{"what": "dense", "n": n, "kind": k} for k in kinds]
-        specs.append({"what": "bm25", "n": n})
+        if "faiss" in backends:
+            specs += [{"what": "dense", "n": n, "kind": k} for k in kinds]
+            specs.append({"what": "bm25", "n": n})
+        if "milvus" in backends:
+            specs += scale_milvus.plan(n)
     return specs
 
 
-def run(sizes: list[int] | None = None, hnsw_1m: bool = False, budget: float = 840) -> Section:
+def run(sizes: list[int] | None = None, hnsw_1m: bool = False, budget: float = 840,
+        backends: tuple[str, ...] = ("faiss",)) -> Section:  # fmt: skip
     from survqa.indexing.dense import QUANTISE_THRESHOLD, choose_kind
     from survqa.settings import Settings
 
     started, load = time.perf_counter(), load_average()
     sizes = sizes or list(SIZES)
     results = []
-    for spec in plan(sizes, hnsw_1m):
+    for spec in plan(sizes, hnsw_1m, backends):
         left = budget - (time.perf_counter() - started)
+        left = min(left, spec.get("budget", left))  # a Milvus child has a budget of its own
         out = child(spec, max(left, 1)) if left > 5 else {"error": "skipped: time budget"}
         results.append((spec, out))
         print(f"  {spec} -> {out}", file=sys.stderr)
@@ -185,28 +200,16 @@ def run(sizes: list[int] | None = None, hnsw_1m: bool = False, budget: float = 8
         n, kind = spec["n"], spec.get("kind", "bm25s")
         auto = "bm25" if spec["what"] == "bm25" else choose_kind(n, "auto", threshold)
         label = f"{kind}{' (auto)' if kind == auto else ''}"
-        if "error" in out:
-            rows.append([f"{n:,}", spec["what"], label] + ["—"] * 6 + [out["error"]])
+        if spec["what"].startswith("milvus") or "error" in out:
+            rows.append(scale_milvus.row(spec, out, label))
             continue
         recall = f"{out['recall']:.3f}" if "recall" in out else "exact"
         single = f" (1 thread {out['p50_1t']:.2f})" if "p50_1t" in out else ""
-        note = (
-            f"tokenize() {out['tokenize_per_s']:.0f} passages/s" if "tokenize_per_s" in out else ""
-        )
-        rows.append(
-            [
-                f"{n:,}",
-                spec["what"],
-                label,
-                f"{out['build_s']:.1f} s",
-                f"{out['peak_mb']:.0f} MB",
-                f"{out['bytes'] / 2**20:.0f} MB",
-                f"{out['p50']:.2f}{single}",
-                f"{out['p95']:.2f}",
-                recall,
-                note,
-            ]
-        )
+        rate = out.get("tokenize_per_s")
+        note = f"tokenize() {rate:.0f} passages/s" if rate else ""
+        rows.append(["faiss", f"{n:,}", spec["what"], label, f"{out['build_s']:.1f} s",
+                     f"{out['peak_mb']:.0f} MB", f"{out['bytes'] / 2**20:.0f} MB",
+                     f"{out['p50']:.2f}{single}", f"{out['p95']:.2f}", recall, note])  # fmt: skip
     notes = [
         f"auto choice (Settings.exact_threshold={threshold:,}, "
         f"QUANTISE_THRESHOLD={QUANTISE_THRESHOLD:,}): "
@@ -221,22 +224,12 @@ def run(sizes: list[int] | None = None, hnsw_1m: bool = False, budget: float = 8
         "dense p50 with faiss's default OpenMP threads, and with 1 thread in brackets "
         "(single queries on a busy 2-CPU machine are faster without OpenMP).",
     ]
-    notes += verdicts(results)
+    notes += verdicts(results) + (scale_milvus.notes(results) if "milvus" in backends else [])
+    flags = "" if backends == ("faiss",) else f" --backends {','.join(backends)}"
     return Section(
         title="5. Scale: synthetic corpora (dense 384-d and BM25)",
-        command=COMMAND + (" --hnsw-1m" if hnsw_1m else ""),
-        header=[
-            "passages",
-            "index",
-            "type",
-            "build",
-            "peak RSS",
-            "index size",
-            "p50 ms",
-            "p95 ms",
-            "recall@10",
-            "note",
-        ],
+        command=COMMAND + (" --hnsw-1m" if hnsw_1m else "") + flags,
+        header=HEADER,
         rows=rows,
         load=load,
         notes=notes,
@@ -279,18 +272,25 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--hnsw-1m", action="store_true", help="also build HNSW at 1M (slow)")
     parser.add_argument("--budget", type=float, default=840, help="seconds for all children")
+    parser.add_argument("--backends", default="faiss", help="faiss, milvus or faiss,milvus")
+    parser.add_argument("--json", help="also write the section (rows, notes, data) there")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         spec = json.loads(args.child)
         if spec["what"] == "dense":
             out = dense_child(spec["n"], spec["kind"])
-        else:
+        elif spec["what"] == "bm25":
             out = lexical_child(spec["n"])
+        else:
+            out = scale_milvus.child(spec)
         print(json.dumps(out))
         return
     sizes = [int(x) for x in args.sizes.split(",")]
-    print(run(sizes, args.hnsw_1m, args.budget).text())
+    section = run(sizes, args.hnsw_1m, args.budget, tuple(args.backends.split(",")))
+    print(section.text())
+    if args.json:
+        Path(args.json).write_text(json.dumps(vars(section), indent=1, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

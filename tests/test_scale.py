@@ -88,3 +88,65 @@ def test_ann_results_equal_exact_results_on_the_seeds(kind: str) -> None:
         # rank by rank, the row returned has the exact score of the true row at that rank:
         # the same rows in the same order, except exact near-ties (≤ 1e-4 apart: float16)
         np.testing.assert_allclose(passages[got.ids] @ query, want.scores, atol=1e-4)
+
+
+def test_scale_plan_puts_both_backends_side_by_side_per_size() -> None:
+    from benchmarks import scale
+
+    faiss_only = scale.plan([100_000, 1_000_000], hnsw_1m=False)
+    assert {s["what"] for s in faiss_only} == {"dense", "bm25"}
+    both = scale.plan([100_000, 1_000_000], hnsw_1m=False, backends=("faiss", "milvus"))
+    assert [s for s in both if not s["what"].startswith("milvus")] == faiss_only
+    milvus = [s for s in both if s["what"].startswith("milvus")]
+    # survqa's own choice at each size (HNSW at 100k, IVF_SQ8 at 1M) and BM25, in budget
+    assert {(s["n"], s["kind"]) for s in milvus if "engine" not in s} == {
+        (100_000, "hnsw"), (100_000, "flat"), (100_000, "sparse"),
+        (1_000_000, "ivfsq"), (1_000_000, "sparse"),
+    }  # fmt: skip
+    assert all(0 < s["budget"] <= 1_500 for s in milvus)
+    # each size's Milvus children run right after that size's FAISS children
+    sizes = [s["n"] for s in both]
+    assert sizes == sorted(sizes)
+
+
+def test_scale_rows_keep_what_a_stopped_milvus_child_measured() -> None:
+    from benchmarks import scale_milvus
+
+    spec = {"what": "milvus dense", "n": 1_000_000, "kind": "ivfsq", "budget": 1_500}
+    stopped = {"error": "timed out during insert", "inserted": 420_000, "rows_per_s": 4_000.4}
+    row = scale_milvus.row(spec, stopped, "ivfsq (auto)")
+    assert row[:4] == ["milvus-lite", "1,000,000", "dense", "ivfsq (auto)"]
+    assert row[4:10] == ["—"] * 6
+    assert row[10] == "timed out during insert; rows 420000; rows/s 4000"
+    done = {"build_s": 12.34, "peak_mb": 2_104.2, "engine_peak_mb": 1_500.0, "bytes": 3 * 2**20}
+    done |= {"p50": 8.0, "p95": 9.5, "recall": 0.9876, "engine_params": None, "insert_s": 5.0}
+    row = scale_milvus.row({**spec, "engine": "server"}, done, "ivfsq (auto)")
+    assert row[0] == "milvus-lite (own process)"
+    assert row[4:10] == [
+        "12.3 s",
+        "app 2104 MB + engine 1500 MB",
+        "3.00 MB",
+        "8.00",
+        "9.50",
+        "0.988",
+    ]
+    assert "engine build params its defaults" in row[10]
+    assert scale_milvus.row({"what": "bm25", "n": 10}, {"error": "failed"}, "bm25s")[0] == "faiss"
+
+
+def test_milvus_scale_children_measure_a_small_corpus() -> None:
+    """Both Milvus children end to end in their own process, on milvus-lite."""
+    pytest.importorskip("milvus_lite")
+    from benchmarks import scale
+    from survqa.indexing import dense
+
+    for spec in ({"what": "milvus dense", "n": 3_000, "kind": "hnsw"},
+                 {"what": "milvus bm25", "n": 3_000, "kind": "sparse"}):  # fmt: skip
+        out = scale.child(spec, timeout=300)
+        assert "error" not in out, out
+        assert out["recall"] >= 0.9 and out["p50"] > 0 and out["p50_wide"] > 0
+        assert out["peak_mb"] > out["client_mb"] > 0 and out["build_s"] > out["insert_s"] > 0
+        if "dense" in spec["what"]:  # survqa's HNSW parameters reach the engine
+            hnsw = {"M": dense.HNSW_NEIGHBOURS, "efConstruction": dense.HNSW_EF_CONSTRUCTION}
+            assert out["engine_params"] == hnsw
+    assert out["k"] == 30 and out["k_wide"] == 400  # BM25 at 30 and at Settings.candidates
