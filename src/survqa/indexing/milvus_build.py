@@ -36,19 +36,11 @@ def sparse_rows(lexical: LexicalIndex) -> list[dict[int, float]]:
     return rows
 
 
-def create(
-    uri: str,
-    passages: list[Passage],
-    passage_vectors: np.ndarray,
-    lexical: LexicalIndex,
-    views: dict[str, np.ndarray],
-    kind: str,
-    content: str,
-) -> MilvusBackend:
-    """Fill a new collection pair (an existing pair of the same name is replaced);
-    BackendError, saying what to do, when the engine refuses."""
+@contextlib.contextmanager
+def _refusals(uri: str, kind: str) -> Iterator[None]:
+    """The engine's errors while building, as a BackendError saying what to do."""
     try:
-        return _create(uri, passages, passage_vectors, lexical, views, kind, content)
+        yield
     except (BackendError, ImportError):
         raise
     except Exception as exc:  # pymilvus's MilvusException and gRPC errors
@@ -60,7 +52,7 @@ def create(
         ) from exc
 
 
-def _create(
+def create(
     uri: str,
     passages: list[Passage],
     passage_vectors: np.ndarray,
@@ -69,48 +61,63 @@ def _create(
     kind: str,
     content: str,
 ) -> MilvusBackend:
+    """Fill a new collection pair (an existing pair of the same name is replaced);
+    BackendError, saying what to do, when the engine refuses."""
+    with _refusals(uri, kind):
+        names = collection_names(content)
+        milvus = client(uri)
+        for name in names.values():
+            if milvus.has_collection(name):
+                milvus.drop_collection(name)
+        search_params, digest = _create_passages(
+            milvus, names["passages"], passages, passage_vectors, lexical, kind
+        )
+        dim = int(passage_vectors.shape[1])
+        views_digest = _create_views(milvus, names["views"], views, dim)
+        for name in names.values():
+            milvus.load_collection(name)
+        entry = {
+            "kind": kind, "count": len(passages), "sentences": len(views["sentence"]), "dim": dim,
+            "uri": uri, "collections": names, "search_params": search_params,
+            "checksums": {"passages": digest, "views": views_digest},
+        }  # fmt: skip
+        logger.info("Milvus collections %s filled at %s", sorted(names.values()), uri)
+        return MilvusBackend(uri, names, lexical.vocabulary(), entry)
+
+
+def _create_passages(
+    milvus: Any,
+    name: str,
+    passages: list[Passage],
+    vectors: np.ndarray,
+    lexical: LexicalIndex,
+    kind: str,
+) -> tuple[dict[str, Any], str]:
+    """The passages collection, filled; returns the search parameters and the rows' digest."""
     from pymilvus import DataType
 
-    names = collection_names(content)
-    milvus = client(uri)
-    dim = int(passage_vectors.shape[1])
-    for name in names.values():
-        if milvus.has_collection(name):
-            milvus.drop_collection(name)
     schema = milvus.create_schema(auto_id=False, enable_dynamic_field=False)
     schema.add_field("row", DataType.INT64, is_primary=True)
     schema.add_field("source", DataType.VARCHAR, max_length=1024)
     schema.add_field("paragraph", DataType.INT64)
-    schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
+    schema.add_field("dense", DataType.FLOAT_VECTOR, dim=int(vectors.shape[1]))
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     index_params, search_params = _dense_index(milvus, kind, len(passages))
     index_params.add_index(
         field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP"
     )
     with _unimplemented_calls_quiet():
-        milvus.create_collection(names["passages"], schema=schema, index_params=index_params)
+        milvus.create_collection(name, schema=schema, index_params=index_params)
     digest = hashlib.sha256()
     batch: list[dict[str, Any]] = []
     for row, (passage, sparse) in enumerate(zip(passages, sparse_rows(lexical), strict=True)):
-        vector = passage_vectors[row]
-        row_digest(digest, row, passage.source, passage.paragraph, vector, sparse)
+        row_digest(digest, row, passage.source, passage.paragraph, vectors[row], sparse)
         batch.append({"row": row, "source": passage.source, "paragraph": passage.paragraph,
-                      "dense": vector.tolist(), "sparse": sparse})  # fmt: skip
-        if len(batch) == INSERT_BATCH:
-            milvus.insert(names["passages"], batch)
+                      "dense": vectors[row].tolist(), "sparse": sparse})  # fmt: skip
+        if len(batch) == INSERT_BATCH or row == len(passages) - 1:
+            milvus.insert(name, batch)
             batch = []
-    if batch:
-        milvus.insert(names["passages"], batch)
-    views_digest = _create_views(milvus, names["views"], views, dim)
-    for name in names.values():
-        milvus.load_collection(name)
-    entry = {
-        "kind": kind, "count": len(passages), "sentences": len(views["sentence"]), "dim": dim,
-        "uri": uri, "collections": names, "search_params": search_params,
-        "checksums": {"passages": digest.hexdigest(), "views": views_digest},
-    }  # fmt: skip
-    logger.info("Milvus collections %s filled at %s", sorted(names.values()), uri)
-    return MilvusBackend(uri, names, lexical.vocabulary(), entry)
+    return search_params, digest.hexdigest()
 
 
 class _NotImplementedFilter(logging.Filter):
