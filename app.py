@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 from gradio.route_utils import FnIndexInferError
 
 from survqa import Assistant, Settings
+from survqa.apps.cli import add_backend_options
 from survqa.apps.webui import build_app, launch_options, uploads_allowed
 
 ROOT = Path(__file__).resolve().parent
@@ -36,10 +37,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--corpus", type=Path, default=None, help="corpus folder")
     parser.add_argument("--index", type=Path, default=None, help="index folder")
     parser.add_argument("--library", type=Path, default=None, help="folder of added documents")
-    parser.add_argument(
-        "--backend", choices=["faiss", "milvus"], default=os.environ.get("SURVQA_BACKEND", "faiss")
-    )
-    parser.add_argument("--milvus-uri", default=os.environ.get("SURVQA_MILVUS_URI"))
+    add_backend_options(parser)
     parser.add_argument(
         "--allow-upload",
         action=argparse.BooleanOptionalAction,

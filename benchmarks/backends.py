@@ -13,7 +13,6 @@ reused: nothing is re-embedded.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import tempfile
 import time
@@ -22,25 +21,25 @@ from typing import Any
 
 from benchmarks.common import ROOT, Section, load_average, percentile
 from survqa import Assistant, Settings
-from survqa.evaluation import load_gold
+from survqa.evaluation import FRESH_GOLD, load_gold
 from survqa.records import Answer
 
 COMMAND = "python -m benchmarks.backends"
-FRESH = ROOT / "src" / "survqa" / "gold" / "fresh.jsonl"
 HEADER = ["backend", "dense index", "same excerpts", "same first", "same labels", "ask() p50 / p95"]
 
 
 def questions() -> list[str]:
-    found = [g["question"] for g in load_gold()]
-    lines = FRESH.read_text(encoding="utf-8").splitlines()
-    return found + [json.loads(line)["question"] for line in lines if line]
+    """Every gold question, then every fresh one."""
+    return [g["question"] for g in load_gold() + load_gold(FRESH_GOLD)]
 
 
-def _cited(answer: Answer) -> list[tuple[Any, ...]]:
+def cited(answer: Answer) -> list[tuple[Any, ...]]:
+    """What an answer quotes: source, span and answering sentence of each excerpt."""
     return [(e.source, e.start, e.end, e.answer_start, e.answer_end) for e in answer.excerpts]
 
 
-def _decisions(answer: Answer) -> tuple[Any, ...]:
+def decisions(answer: Answer) -> tuple[Any, ...]:
+    """What an answer decides: abstention and every confidence label."""
     labels = tuple(e.confidence for e in answer.excerpts)
     return (answer.no_answer, answer.abstention, answer.confidence, *labels)
 
@@ -80,9 +79,9 @@ def run(uri: str | None = None) -> Section:
             build_s = time.perf_counter() - built
             got, times = _answers(assistant, asked)
             pairs = list(zip(truth, got, strict=True))
-            same = sum(_cited(a) == _cited(b) for a, b in pairs)
-            first = sum(_cited(a)[:1] == _cited(b)[:1] for a, b in pairs)
-            decided = sum(_decisions(a) == _decisions(b) for a, b in pairs)
+            same = sum(cited(a) == cited(b) for a, b in pairs)
+            first = sum(cited(a)[:1] == cited(b)[:1] for a, b in pairs)
+            decided = sum(decisions(a) == decisions(b) for a, b in pairs)
             label = "flat (exact)" if kind == "flat" else kind
             counts = [f"{n}/{len(asked)}" for n in (same, first, decided)]
             rows.append(["milvus", f"{label}, rebuilt in {build_s:.1f} s", *counts, _spread(times)])

@@ -26,11 +26,12 @@ from conftest import (
 )
 from sample_files import GRENOBLE, write
 
+from benchmarks.backends import cited, decisions
+from benchmarks.backends import questions as gold_and_fresh
 from survqa.analysis import tokenize
 from survqa.assistant import Assistant
 from survqa.documents.loading import load_seeds
 from survqa.errors import BackendError, IndexDamagedError
-from survqa.evaluation import load_gold
 from survqa.indexing import index as index_module
 from survqa.indexing import milvus, storage
 from survqa.indexing.backend import FaissBm25Backend
@@ -123,15 +124,6 @@ def _same_fusion(
         assert fused[row] == pytest.approx(expected[row], rel=1e-6), row
 
 
-def _cited(answer: Answer) -> list[tuple[object, ...]]:
-    return [(e.source, e.start, e.end, e.answer_start, e.answer_end) for e in answer.excerpts]
-
-
-def _decisions(answer: Answer) -> tuple[object, ...]:
-    return (answer.no_answer, answer.abstention, answer.confidence,
-            *(e.confidence for e in answer.excerpts))  # fmt: skip
-
-
 def _numbers(answer: Answer) -> np.ndarray:
     pairs = [(e.score, e.probability) for e in answer.excerpts]
     return np.asarray([answer.answerable, *(x for pair in pairs for x in pair)])
@@ -140,12 +132,12 @@ def _numbers(answer: Answer) -> np.ndarray:
 def same_excerpts(a: Answer, b: Answer) -> bool:
     """The same excerpts and answering sentences; scores and probabilities equal to 1e-4
     (the engines sum float32 products in another order)."""
-    return _cited(a) == _cited(b) and bool(np.allclose(_numbers(a), _numbers(b), atol=1e-4))
+    return cited(a) == cited(b) and bool(np.allclose(_numbers(a), _numbers(b), atol=1e-4))
 
 
 def same_answer(a: Answer, b: Answer) -> bool:
     """:func:`same_excerpts`, and the same labels and abstention."""
-    return same_excerpts(a, b) and _decisions(a) == _decisions(b)
+    return same_excerpts(a, b) and decisions(a) == decisions(b)
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -185,6 +177,7 @@ def test_searches_equal_the_faiss_backend(tmp_path: Path, milvus_uri: str) -> No
             _same_ranking(faiss_backend.lexical_search(terms, 40, within),
                           milvus_backend.lexical_search(terms, 40, within))  # fmt: skip
             _same_fusion(milvus_backend, vector, terms, within)
+        assert milvus_backend.hybrid_search(vector, ["zzqxw"], 40, 60) is None  # fused by survqa
         rows = np.arange(0, faiss_backend.sentence_count, 7)
         cosines = milvus_backend.view_cosines(rows, vector)
         for view, values in faiss_backend.view_cosines(rows, vector).items():
@@ -312,14 +305,12 @@ def test_gold_questions_get_the_same_excerpts_as_faiss(tmp_path: Path, milvus_ur
     on_milvus = Assistant(index_dir=tmp_path / "index-milvus", library_dir=tmp_path / "library",
                           settings=Settings(backend="milvus", milvus_uri=milvus_uri))  # fmt: skip
     shutil.copytree(INDEX, on_milvus.index_dir)  # its vectors are reused: nothing re-embedded
-    questions = [g["question"] for g in load_gold()]
-    fresh = Path(__file__).parents[2] / "src" / "survqa" / "gold" / "fresh.jsonl"
-    questions += [json.loads(line)["question"] for line in fresh.read_text().splitlines() if line]
+    questions = gold_and_fresh()
     pairs = {q: (on_milvus.ask(q, 5), on_faiss.ask(q, 5)) for q in questions}
     assert storage.read_manifest(on_milvus.index_dir)["backend"] == "milvus"
     assert len(questions) > 400
     assert [q for q, (a, b) in pairs.items() if not same_excerpts(a, b)] == []
     # a label or an abstention may flip only where a probability sits on its threshold to
     # within the float32 noise above (measured: 3 of 421 questions, docs/scaling.md)
-    flipped = [q for q, (a, b) in pairs.items() if _decisions(a) != _decisions(b)]
+    flipped = [q for q, (a, b) in pairs.items() if decisions(a) != decisions(b)]
     assert len(flipped) <= len(questions) // 100

@@ -191,6 +191,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {_text(message)} (see `{self.prog} --help`)\n")
 
 
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    """``--backend`` and ``--milvus-uri``, defaulting to $SURVQA_BACKEND / $SURVQA_MILVUS_URI
+    (shared by the CLI and app.py)."""
+    parser.add_argument(
+        "--backend",
+        choices=["faiss", "milvus"],
+        default=os.environ.get("SURVQA_BACKEND", "faiss"),
+        help="where vectors and BM25 live: faiss (in process, default) or milvus "
+        "(pip install 'survqa[milvus]'; $SURVQA_BACKEND)",
+    )
+    parser.add_argument(
+        "--milvus-uri",
+        default=os.environ.get("SURVQA_MILVUS_URI"),
+        help="Milvus server (http://host:19530) or milvus-lite file (.db); default: "
+        "<index folder>.milvus.db ($SURVQA_MILVUS_URI)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="survqa", description=__doc__)
     common = argparse.ArgumentParser(add_help=False)
@@ -202,19 +220,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--reranker", help="a cross-encoder folder to re-order the best excerpts (default: none)"
     )
-    common.add_argument(
-        "--backend",
-        choices=["faiss", "milvus"],
-        default=os.environ.get("SURVQA_BACKEND", "faiss"),
-        help="where vectors and BM25 live: faiss (in process, default) or milvus "
-        "(pip install 'survqa[milvus]'; $SURVQA_BACKEND)",
-    )
-    common.add_argument(
-        "--milvus-uri",
-        default=os.environ.get("SURVQA_MILVUS_URI"),
-        help="Milvus server (http://host:19530) or milvus-lite file (.db); default: "
-        "<index folder>.milvus.db ($SURVQA_MILVUS_URI)",
-    )
+    add_backend_options(common)
     common.add_argument(
         "--library",
         type=Path,

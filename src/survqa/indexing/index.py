@@ -134,9 +134,11 @@ def build(
     with storage.index_lock(target):
         replaced = _manifest_or_none(target)
         with storage.atomic_folder(target) as tmp:
-            milvus = (milvus_uri(settings, target), _digest(manifest, target))
+            milvus = None
+            if settings.backend == "milvus":
+                milvus = (milvus_uri(settings, target), _digest(manifest, target))
             backend = backends.create(settings.backend, passages, passage_vectors, views, kind,
-                                      milvus if settings.backend == "milvus" else None)  # fmt: skip
+                                      milvus)  # fmt: skip
             rows = "".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n" for p in passages)
             (tmp / "passages.jsonl").write_text(rows, encoding="utf-8")
             (tmp / "sentences.jsonl").write_text(to_jsonl(sentences), encoding="utf-8")

@@ -57,14 +57,15 @@ def client(uri: str) -> Any:
                 _clients[uri] = MilvusClient(uri=uri, timeout=CONNECT_TIMEOUT)
             except Exception as exc:  # pymilvus raises MilvusException, grpc or OS errors
                 raise BackendError(
-                    f"cannot reach Milvus at {uri!r} ({_reason(exc)}): start the server or "
+                    f"cannot reach Milvus at {uri!r} ({reason(exc)}): start the server or "
                     "point --milvus-uri / SURVQA_MILVUS_URI at a running one, or use "
                     "--backend faiss"
                 ) from exc
         return _clients[uri]
 
 
-def _reason(exc: Exception) -> str:
+def reason(exc: Exception) -> str:
+    """An engine error on one line, short enough for a message."""
     return " ".join(str(exc).split())[:300]
 
 
@@ -124,10 +125,10 @@ class MilvusBackend:
     def lexical_search(
         self, terms: Sequence[str], k: int, sources: Collection[str] | None = None
     ) -> LexicalHits:
-        counts = Counter(self._term_ids[t] for t in terms if t in self._term_ids)
-        if not counts:
+        query = self._sparse_query(terms)
+        if not query:
             return LexicalHits(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
-        ids, scores = self._search("sparse", {t: float(c) for t, c in counts.items()}, k, sources)
+        ids, scores = self._search("sparse", query, k, sources)
         keep = scores > 0
         return LexicalHits(ids[keep], scores[keep])
 
@@ -138,28 +139,34 @@ class MilvusBackend:
         k: int,
         rrf_k: int,
         sources: Collection[str] | None = None,
-    ) -> dict[int, float]:
+    ) -> dict[int, float] | None:
         """Dense + BM25 fused by Milvus's RRF ranker in one request: row → Σ 1/(rrf_k + rank)
-        over the two ``k``-best lists, as :func:`survqa.search.fusion.reciprocal_rank`."""
+        over the two ``k``-best lists, as :func:`survqa.search.fusion.reciprocal_rank`.
+        None when there is nothing for the engine to fuse (no known term, nothing to search):
+        the caller fuses the separate searches itself."""
         from pymilvus import AnnSearchRequest, RRFRanker
 
         k = max(0, min(k, self.size))
-        counts = Counter(self._term_ids[t] for t in terms if t in self._term_ids)
-        if k == 0 or not counts or (sources is not None and not sources):
-            hits = self.dense_search(vector, k, sources)
-            return {int(r): 1.0 / (rrf_k + i) for i, r in enumerate(hits.ids.tolist(), start=1)}
+        query = self._sparse_query(terms)
+        if k == 0 or not query or (sources is not None and not sources):
+            return None
         expr = source_filter(sources)
         requests = [
             AnnSearchRequest([np.asarray(vector, np.float32).tolist()], "dense",
                              self._search_params, k, expr=expr),
-            AnnSearchRequest([{t: float(c) for t, c in counts.items()}], "sparse",
-                             {"metric_type": "IP"}, k, expr=expr),
+            AnnSearchRequest([query], "sparse", {"metric_type": "IP"}, k, expr=expr),
         ]  # fmt: skip
         found = self._call(
             "hybrid_search", self.names["passages"], requests, RRFRanker(rrf_k), limit=2 * k,
             output_fields=["row"],
         )  # fmt: skip
         return {int(h["row"]): float(h["distance"]) for h in found[0]}
+
+    def _sparse_query(self, terms: Sequence[str]) -> dict[int, float]:
+        """The question's known terms as a sparse vector of counts (bm25s counts a repeated
+        term once per occurrence)."""
+        counts = Counter(self._term_ids[t] for t in terms if t in self._term_ids)
+        return {term: float(count) for term, count in counts.items()}
 
     def _search(
         self, field: str, data: Any, k: int, sources: Collection[str] | None
@@ -231,7 +238,7 @@ class MilvusBackend:
             if isinstance(exc, (IndexDamagedError, BackendError)):
                 raise
             raise BackendError(
-                f"Milvus at {self.uri!r} failed on {method} ({_reason(exc)}): check that the "
+                f"Milvus at {self.uri!r} failed on {method} ({reason(exc)}): check that the "
                 "server is up and the index's collections exist (`survqa index --check`)"
             ) from exc
 

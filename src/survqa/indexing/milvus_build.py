@@ -13,7 +13,14 @@ import numpy as np
 from survqa.errors import BackendError
 from survqa.indexing import dense as dense_module
 from survqa.indexing.lexical import LexicalIndex
-from survqa.indexing.milvus import MilvusBackend, client, collection_names, row_digest, view_id
+from survqa.indexing.milvus import (
+    MilvusBackend,
+    client,
+    collection_names,
+    reason,
+    row_digest,
+    view_id,
+)
 from survqa.indexing.sentences import VIEWS
 from survqa.records import Passage
 
@@ -44,9 +51,8 @@ def _refusals(uri: str, kind: str) -> Iterator[None]:
     except (BackendError, ImportError):
         raise
     except Exception as exc:  # pymilvus's MilvusException and gRPC errors
-        reason = " ".join(str(exc).split())[:300]
         raise BackendError(
-            f"Milvus at {uri!r} refused to build the index ({reason}): check the server; "
+            f"Milvus at {uri!r} refused to build the index ({reason(exc)}): check the server; "
             f"milvus-lite 2.x builds only exact (FLAT) and IVF indexes — the dense index "
             f"asked for is {kind!r} (Settings.dense_index)"
         ) from exc

@@ -44,7 +44,9 @@ def _fused(
     lexical_weight = settings.lexical_weight_foreign if query.foreign else 1.0
     hybrid = getattr(backend, "hybrid_search", None)  # the engine fuses (Milvus's RRF ranker)
     if hybrid is not None and settings.fusion == "rrf" and lexical_weight == 1.0:
-        return dict(hybrid(query.vector, query.terms, pool, settings.rrf_k, sources))
+        fused = hybrid(query.vector, query.terms, pool, settings.rrf_k, sources)
+        if fused is not None:
+            return dict(fused)
     dense = backend.dense_search(query.vector, pool, sources)
     lexical = backend.lexical_search(query.terms, pool, sources)
     if settings.fusion == "rrf":
